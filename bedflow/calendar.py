@@ -1,0 +1,70 @@
+"""The calendar the model runs on: the clock is days (float) from `sim.start_date` at 00:00.
+
+Demand rhythm (day of week x season) and the weekend slowdown of discharges both come from the
+real calendar, so a run that starts on a given date sees the right weekdays and winter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Sequence
+
+YEAR_DAYS = 365.25
+
+
+class Calendar:
+    def __init__(self, start_date: str):
+        self.start = dt.date.fromisoformat(str(start_date))
+        self.first_weekday = self.start.weekday()  # Monday = 0
+        self.first_day_of_year = self.start.timetuple().tm_yday  # 1-based
+
+    def weekday(self, t: float) -> int:
+        return (self.first_weekday + int(t)) % 7
+
+    def day_of_year(self, t: float) -> float:
+        """Continuous day of year (1.0 at 00:00 on 1 January), not wrapped: cos is periodic."""
+        return self.first_day_of_year + t
+
+    def date(self, day: int) -> dt.date:
+        return self.start + dt.timedelta(days=day)
+
+
+class DemandRate:
+    """lambda(t) = base x day_of_week[weekday] x (1 + amplitude cos(2 pi (doy - peak) / 365.25))."""
+
+    __slots__ = ("base", "dow", "amplitude", "peak", "cal", "max")
+
+    def __init__(self, base: float, dow: Sequence[float], amplitude: float, peak: float,
+                 cal: Calendar):
+        self.base = base
+        self.dow = tuple(dow)
+        self.amplitude = amplitude
+        self.peak = peak
+        self.cal = cal
+        self.max = base * max(self.dow) * (1.0 + abs(amplitude))
+
+    def season(self, t: float) -> float:
+        return 1.0 + self.amplitude * math.cos(
+            2.0 * math.pi * (self.cal.day_of_year(t) - self.peak) / YEAR_DAYS)
+
+    def __call__(self, t: float) -> float:
+        return self.base * self.dow[self.cal.weekday(t)] * self.season(t)
+
+    def mean_over_week(self, t: float) -> float:
+        return self.base * (sum(self.dow) / 7.0) * self.season(t)
+
+
+def after_working_time(t0: float, work: float, cal: Calendar, weekend_factor: float) -> float:
+    """When `work` weekday-days of discharge effort finish if weekends go at `weekend_factor`."""
+    if weekend_factor >= 1.0 or work <= 0.0:
+        return t0 + work
+    t = t0
+    while True:
+        day = math.floor(t)
+        speed = weekend_factor if cal.weekday(day) >= 5 else 1.0
+        room = (day + 1 - t) * speed
+        if work <= room:
+            return t + work / speed
+        work -= room
+        t = day + 1.0

@@ -1,0 +1,298 @@
+"""Typed configuration: the schema Hydra composes into, and the checks it must pass.
+
+The dataclasses double as the Hydra schema (registered in `bedflow.compose`), so a misspelt key
+is an error rather than a silently ignored setting. Nothing here imports Hydra: the model and
+tests build these objects directly when they want to.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Dict, List
+
+PATHWAYS = ("P0", "P1", "P2", "P3")
+DOWNSTREAM = ("P1", "P2", "P3")
+
+
+class ConfigError(ValueError):
+    """A user mistake in the configuration: one line naming the key and the problem."""
+
+
+class Dist(Enum):
+    lognormal = "lognormal"
+    exponential = "exponential"
+    gamma = "gamma"
+
+
+class WhenFull(Enum):
+    wait = "wait"
+    divert = "divert"
+
+
+@dataclass
+class Duration:
+    """A random duration in days: mean and coefficient of variation (ignored if exponential)."""
+
+    dist: Dist = Dist.lognormal
+    mean_days: float = 1.0
+    cv: float = 1.0
+
+
+@dataclass
+class PathwayShares:
+    P0: float = 1.0
+    P1: float = 0.0
+    P2: float = 0.0
+    P3: float = 0.0
+
+
+@dataclass
+class PerPathway:
+    P0: float = 0.0
+    P1: float = 0.0
+    P2: float = 0.0
+    P3: float = 0.0
+
+
+@dataclass
+class Places:
+    """Downstream places (slots) at a site for each pathway that needs one."""
+
+    P1: int = 0
+    P2: int = 0
+    P3: int = 0
+
+
+@dataclass
+class Site:
+    name: str = ""
+    beds: int = 0
+    escalation_beds: int = 0
+    escalation_open_at: float = 0.95
+    escalation_close_at: float = 0.90
+    emergency_per_day: float = 0.0
+    elective_per_weekday: int = 0
+    elective_max_occupancy: float = 1.0
+    downstream: Places = field(default_factory=Places)
+
+
+@dataclass
+class Seasonality:
+    amplitude: float = 0.0
+    peak_day: float = 15.0
+
+
+@dataclass
+class Demand:
+    day_of_week: List[float] = field(default_factory=lambda: [1.0] * 7)
+    seasonality: Seasonality = field(default_factory=Seasonality)
+
+
+@dataclass
+class Cohort:
+    share: float = 1.0
+    frail: bool = False
+    los_factor: float = 1.0
+    pathways: PathwayShares = field(default_factory=PathwayShares)
+
+
+@dataclass
+class Los:
+    emergency: Duration = field(default_factory=lambda: Duration(Dist.exponential, 5.0, 1.0))
+    elective: Duration = field(default_factory=lambda: Duration(Dist.lognormal, 3.0, 1.0))
+
+
+@dataclass
+class Electives:
+    pathways: PathwayShares = field(default_factory=PathwayShares)
+    rebook_after_days: int = 7
+    admit_hour: float = 7.5
+
+
+@dataclass
+class Discharge:
+    process_delay_days: PerPathway = field(default_factory=PerPathway)
+    process_delay_cv: float = 1.0
+    weekend_factor: float = 1.0
+
+
+@dataclass
+class Downstream:
+    P1: Duration = field(default_factory=lambda: Duration(Dist.exponential, 21.0, 1.0))
+    P2: Duration = field(default_factory=lambda: Duration(Dist.exponential, 28.0, 1.0))
+    P3: Duration = field(default_factory=lambda: Duration(Dist.exponential, 60.0, 1.0))
+
+
+@dataclass
+class System:
+    name: str = "custom"
+    when_full: WhenFull = WhenFull.wait
+    sites: Dict[str, Site] = field(default_factory=dict)
+    demand: Demand = field(default_factory=Demand)
+    cohorts: Dict[str, Cohort] = field(default_factory=dict)
+    los: Los = field(default_factory=Los)
+    electives: Electives = field(default_factory=Electives)
+    discharge: Discharge = field(default_factory=Discharge)
+    downstream: Downstream = field(default_factory=Downstream)
+    mo_reference: float = 0.0
+
+
+@dataclass
+class Sim:
+    start_date: str = "2016-03-02"
+    warmup_days: float = 30.0
+    horizon_days: float = 365.0
+    replications: int = 10
+    seed: int = 20161101
+    jobs: int = 1
+    census_hour: float = 8.0
+    warm_start: bool = True
+    progress: bool = True
+
+
+@dataclass
+class Config:
+    sim: Sim = field(default_factory=Sim)
+    system: System = field(default_factory=System)
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _fail(key: str, problem: str) -> None:
+    raise ConfigError(f"{key}: {problem}")
+
+
+def _finite(key: str, value: float) -> None:
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
+        _fail(key, f"must be a finite number, got {value!r}")
+
+
+def _at_least(key: str, value: float, low: float) -> None:
+    _finite(key, value)
+    if value < low:
+        _fail(key, f"must be >= {low:g}, got {value!r}")
+
+
+def _non_negative_int(key: str, value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        _fail(key, f"must be a non-negative integer, got {value!r}")
+
+
+def _fraction(key: str, value: float) -> None:
+    _finite(key, value)
+    if not 0.0 <= value <= 1.0:
+        _fail(key, f"must be between 0 and 1, got {value!r}")
+
+
+def _shares(key: str, shares: Dict[str, float]) -> None:
+    for name, value in shares.items():
+        _fraction(f"{key}.{name}", value)
+    total = sum(shares.values())
+    if abs(total - 1.0) > 1e-6:
+        _fail(key, f"shares must sum to 1, got {total:.6g}")
+
+
+def _duration(key: str, d: Duration, *, allow_zero: bool = False) -> None:
+    _at_least(f"{key}.mean_days", d.mean_days, 0.0)
+    if d.mean_days == 0.0 and not allow_zero:
+        _fail(f"{key}.mean_days", "must be > 0")
+    _at_least(f"{key}.cv", d.cv, 0.0)
+    if d.dist in (Dist.lognormal, Dist.gamma) and d.cv <= 0.0 and d.mean_days > 0:
+        _fail(f"{key}.cv", f"must be > 0 for a {d.dist.value} distribution, got {d.cv!r}")
+
+
+def _pathway_dict(p) -> Dict[str, float]:
+    return {k: getattr(p, k) for k in PATHWAYS}
+
+
+def validate(cfg: Config) -> Config:
+    """Raise ConfigError on the first problem; return cfg unchanged when it is sound."""
+    s = cfg.sim
+    try:
+        dt.date.fromisoformat(str(s.start_date))
+    except ValueError:
+        _fail("sim.start_date", f"must be an ISO date (YYYY-MM-DD), got {s.start_date!r}")
+    _at_least("sim.warmup_days", s.warmup_days, 0.0)
+    _at_least("sim.horizon_days", s.horizon_days, 0.0)
+    if s.horizon_days < 1.0:
+        _fail("sim.horizon_days", f"must be at least 1 day, got {s.horizon_days!r}")
+    if s.replications < 1:
+        _fail("sim.replications", f"must be at least 1, got {s.replications!r}")
+    if s.jobs < 1:
+        _fail("sim.jobs", f"must be at least 1, got {s.jobs!r}")
+    if not 0.0 <= s.census_hour < 24.0:
+        _fail("sim.census_hour", f"must be in [0, 24), got {s.census_hour!r}")
+
+    y = cfg.system
+    if not y.sites:
+        _fail("system.sites", "at least one site is needed")
+    for sid, site in y.sites.items():
+        k = f"system.sites.{sid}"
+        _non_negative_int(f"{k}.beds", site.beds)
+        _non_negative_int(f"{k}.escalation_beds", site.escalation_beds)
+        _at_least(f"{k}.emergency_per_day", site.emergency_per_day, 0.0)
+        _non_negative_int(f"{k}.elective_per_weekday", site.elective_per_weekday)
+        _at_least(f"{k}.escalation_open_at", site.escalation_open_at, 0.0)
+        _at_least(f"{k}.escalation_close_at", site.escalation_close_at, 0.0)
+        if site.escalation_close_at > site.escalation_open_at:
+            _fail(f"{k}.escalation_close_at", "must not exceed escalation_open_at")
+        _at_least(f"{k}.elective_max_occupancy", site.elective_max_occupancy, 0.0)
+        for p in DOWNSTREAM:
+            _non_negative_int(f"{k}.downstream.{p}", getattr(site.downstream, p))
+
+    dow = list(y.demand.day_of_week)
+    if len(dow) != 7:
+        _fail("system.demand.day_of_week", f"needs 7 multipliers (Monday first), got {len(dow)}")
+    for i, m in enumerate(dow):
+        _at_least(f"system.demand.day_of_week[{i}]", m, 0.0)
+    amp = y.demand.seasonality.amplitude
+    _finite("system.demand.seasonality.amplitude", amp)
+    if not -1.0 <= amp <= 1.0:
+        _fail("system.demand.seasonality.amplitude", f"must be in [-1, 1], got {amp!r}")
+    _finite("system.demand.seasonality.peak_day", y.demand.seasonality.peak_day)
+
+    if not y.cohorts:
+        _fail("system.cohorts", "at least one cohort is needed")
+    _shares("system.cohorts", {c: v.share for c, v in y.cohorts.items()})
+    for cid, c in y.cohorts.items():
+        _at_least(f"system.cohorts.{cid}.los_factor", c.los_factor, 0.0)
+        _shares(f"system.cohorts.{cid}.pathways", _pathway_dict(c.pathways))
+    if sum(c.share * c.los_factor for c in y.cohorts.values()) <= 0:
+        _fail("system.cohorts", "los_factor weighted by share must be > 0")
+
+    _duration("system.los.emergency", y.los.emergency)
+    _duration("system.los.elective", y.los.elective)
+    _shares("system.electives.pathways", _pathway_dict(y.electives.pathways))
+    if y.electives.rebook_after_days < 1:
+        _fail("system.electives.rebook_after_days", "must be at least 1")
+    if not 0.0 <= y.electives.admit_hour < 24.0:
+        _fail("system.electives.admit_hour", "must be in [0, 24)")
+
+    for p in PATHWAYS:
+        _at_least(f"system.discharge.process_delay_days.{p}",
+                  getattr(y.discharge.process_delay_days, p), 0.0)
+    _at_least("system.discharge.process_delay_cv", y.discharge.process_delay_cv, 0.0)
+    if y.discharge.process_delay_cv == 0.0 and any(
+        getattr(y.discharge.process_delay_days, p) > 0 for p in PATHWAYS
+    ):
+        _fail("system.discharge.process_delay_cv", "must be > 0 (process delays are lognormal)")
+    wf = y.discharge.weekend_factor
+    _finite("system.discharge.weekend_factor", wf)
+    if not 0.0 < wf <= 1.0:
+        _fail("system.discharge.weekend_factor", f"must be in (0, 1], got {wf!r}")
+    for p in DOWNSTREAM:
+        _duration(f"system.downstream.{p}", getattr(y.downstream, p))
+        uses = any(getattr(c.pathways, p) > 0 for c in y.cohorts.values()) or \
+            getattr(y.electives.pathways, p) > 0
+        if uses:
+            for sid, site in y.sites.items():
+                if getattr(site.downstream, p) == 0 and (
+                    site.emergency_per_day > 0 or site.elective_per_weekday > 0
+                ):
+                    _fail(f"system.sites.{sid}.downstream.{p}",
+                          f"is 0 but patients are sent on pathway {p}: they could never leave")
+    return cfg

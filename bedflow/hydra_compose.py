@@ -1,0 +1,75 @@
+"""Hydra composition: the one module (with `cli`) that knows about Hydra.
+
+Schemas are the dataclasses in `bedflow.config`, registered in Hydra's ConfigStore, so a typo in
+an override is an error. `OmegaConf.to_object` turns the composed tree into those dataclasses.
+No `_target_` is ever instantiated: names map to code in code.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from .config import Config, ConfigError, validate
+
+SCHEMA = "bedflow_schema"
+
+
+def config_dir() -> Path:
+    """The project's `configs/` folder (the package is installed in place, `pip install -e`)."""
+    d = Path(__file__).resolve().parent.parent / "configs"
+    if not (d / "config.yaml").is_file():
+        raise ConfigError(f"configs: no config.yaml in {d}; install bedflow with `pip install -e .`"
+                          " from a clone of the repository")
+    return d
+
+
+def register() -> None:
+    from hydra.core.config_store import ConfigStore
+
+    ConfigStore.instance().store(name=SCHEMA, node=Config)
+
+
+def one_line(exc: BaseException) -> str:
+    """Hydra and OmegaConf errors span lines and chain causes; users get one line."""
+    parts = []
+    e: BaseException | None = exc
+    while e is not None and len(parts) < 3:
+        text = str(e).strip()
+        key = getattr(e, "full_key", None)
+        first = text.splitlines()[0] if text else type(e).__name__
+        if key and key not in first:
+            first = f"{key}: {first}"
+        if first not in parts:
+            parts.append(first)
+        e = e.__cause__ or e.__context__
+    return " - ".join(parts)
+
+
+def to_config(cfg: DictConfig) -> Config:
+    """Typed, validated Config from a composed DictConfig (from Hydra or built by hand)."""
+    try:
+        merged = OmegaConf.merge(OmegaConf.structured(Config), cfg)
+        obj = OmegaConf.to_object(merged)
+    except OmegaConfBaseException as e:
+        raise ConfigError(one_line(e)) from None
+    return validate(obj)
+
+
+def compose(overrides: list[str] | None = None) -> Config:
+    from hydra import compose as hydra_compose
+    from hydra import initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+    from hydra.errors import HydraException
+
+    register()
+    if GlobalHydra.instance().is_initialized():
+        GlobalHydra.instance().clear()
+    try:
+        with initialize_config_dir(config_dir=str(config_dir()), version_base="1.3"):
+            cfg = hydra_compose(config_name="config", overrides=list(overrides or []))
+    except (HydraException, OmegaConfBaseException) as e:
+        raise ConfigError(one_line(e)) from None
+    return to_config(cfg)

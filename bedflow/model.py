@@ -1,0 +1,386 @@
+"""The bed-flow model: SimPy processes for one replication.
+
+A patient arrives (emergency, by site) or is booked (elective), takes an acute bed or waits in ED
+for one, stays for an acute length of stay, becomes medically optimised (MO), goes through a
+discharge process delay that runs slower at weekends, and, on pathways P1-P3, waits for a
+downstream place while still holding the acute bed. Delayed discharge is whatever those finite
+places and delays produce; nothing is typed in as "delay days".
+
+Beds and places are plain counters with FIFO queues of SimPy events rather than
+simpy.Resource/Container: a patient who finds a bed free takes it without scheduling an event,
+and a freed bed is handed straight to the head of the queue. This keeps the model's cost per
+admission close to SimPy's own floor (see `bedflow.bench`).
+
+The model takes a validated `Config`, a replication number and nothing else: no Hydra, no
+files, no printing.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections import deque
+from typing import List
+
+import numpy as np
+import simpy
+
+from .calendar import Calendar, DemandRate, after_working_time
+from .config import DOWNSTREAM, PATHWAYS, Config, Site, WhenFull
+from .distributions import DurationSampler
+from .recorder import SiteRecorder
+from .streams import Streams
+
+CENSUS_FIELDS = ("occupied", "medically_optimised", "ed_waiting", "available_beds",
+                 "escalation_open", "downstream_waiting")
+
+
+def _cumulative(shares) -> List[float]:
+    out, run = [], 0.0
+    for s in shares:
+        run += s
+        out.append(run)
+    out[-1] = 1.0 + 1e-12  # guard against rounding: u < 1 always finds a bin
+    return out
+
+
+def _pick(cum: List[float], u: float) -> int:
+    i = 0
+    while u >= cum[i]:
+        i += 1
+    return i
+
+
+class Places:
+    """A pool of downstream places (or any slots) with a FIFO queue of waiting patients."""
+
+    __slots__ = ("capacity", "busy", "queue")
+
+    def __init__(self, capacity: int):
+        self.capacity = capacity
+        self.busy = 0
+        self.queue: deque = deque()
+
+    def release(self, _event=None) -> None:
+        if self.queue:
+            self.queue.popleft().succeed()
+        else:
+            self.busy -= 1
+
+
+class Ward:
+    """One acute site: its bed base, escalation beds, ED queue, downstream places and records."""
+
+    def __init__(self, sid: str, site: Site, rec: SiteRecorder):
+        self.sid = sid
+        self.site = site
+        self.beds = site.beds
+        self.capacity = site.beds
+        self.occupied = 0
+        self.queue: deque = deque()  # emergency patients waiting in ED (events)
+        self.esc_beds = site.escalation_beds
+        self.esc_open = False
+        self.open_n = site.escalation_open_at * site.beds
+        self.close_n = site.escalation_close_at * site.beds
+        self.places = {p: Places(getattr(site.downstream, p)) for p in DOWNSTREAM}
+        self.rec = rec
+        self.mo_heap: list = []  # MO times not yet reached at the last census
+        self.mo_started = 0
+        self.mo_left = 0
+
+    def has_free_bed(self) -> bool:
+        return self.occupied < self.capacity and not self.queue
+
+    def took_bed(self, t: float) -> None:
+        self.occupied += 1
+        self.rec.occupied_area += self.rec.rest(t)
+        if self.esc_beds and not self.esc_open and self.occupied >= self.open_n:
+            self.esc_open = True
+            self.capacity += self.esc_beds
+            self.rec.escalation_area += self.esc_beds * self.rec.rest(t)
+            while self.queue and self.occupied < self.capacity:
+                self.occupied += 1
+                self.queue.popleft().succeed()
+
+    def freed_bed(self, t: float) -> None:
+        """A patient left at t: hand the bed to the head of the ED queue, or free it."""
+        if self.queue and self.occupied <= self.capacity:
+            self.queue.popleft().succeed()  # the waiting patient adds its own area on resuming
+            return
+        self.occupied -= 1
+        if self.esc_open and self.occupied < self.close_n:
+            self.esc_open = False
+            self.capacity -= self.esc_beds
+            self.rec.escalation_area -= self.esc_beds * self.rec.rest(t)
+
+    def mo_now(self, t: float) -> int:
+        heap = self.mo_heap
+        while heap and heap[0] <= t:
+            heapq.heappop(heap)
+            self.mo_started += 1
+        return self.mo_started - self.mo_left
+
+
+class Model:
+    """One replication of the whole system."""
+
+    def __init__(self, cfg: Config, replication: int):
+        self.cfg = cfg
+        sim, sys_ = cfg.sim, cfg.system
+        self.env = simpy.Environment()
+        self.cal = Calendar(sim.start_date)
+        self.w = float(sim.warmup_days)
+        self.T = self.w + float(sim.horizon_days)
+        self.streams = Streams(sim.seed, replication)
+        self.divert = sys_.when_full is WhenFull.divert
+        self.weekend = sys_.discharge.weekend_factor
+        self.wards = [Ward(sid, s, SiteRecorder(self.w, self.T)) for sid, s in sys_.sites.items()]
+
+        cohorts = list(sys_.cohorts.values())
+        norm = sum(c.share * c.los_factor for c in cohorts)
+        self.cohort_cum = _cumulative([c.share for c in cohorts])
+        self.cohort_factor = [c.los_factor / norm for c in cohorts]
+        self.cohort_path_cum = [_cumulative([getattr(c.pathways, p) for p in PATHWAYS])
+                                for c in cohorts]
+        # a patient found in a bed at time zero is more likely from a long-stay cohort
+        self.census_cohort_cum = _cumulative([c.share * c.los_factor / norm for c in cohorts])
+        self.elective_path_cum = _cumulative([getattr(sys_.electives.pathways, p)
+                                              for p in PATHWAYS])
+        delays = sys_.discharge.process_delay_days
+        self.delay_mean = [getattr(delays, p) for p in PATHWAYS]
+        cv = sys_.discharge.process_delay_cv
+        self.delay_s2 = math.log1p(cv * cv)
+        self.delay_sigma = math.sqrt(self.delay_s2)
+
+        self.census_days = self._census_days()
+        shape = (len(self.census_days), len(self.wards))
+        self.census = {f: np.zeros(shape, dtype=np.int32) for f in CENSUS_FIELDS}
+
+    # ------------------------------------------------------------------ building blocks
+
+    def _census_days(self) -> List[int]:
+        h = self.cfg.sim.census_hour / 24.0
+        first = max(0, math.ceil(self.w - h))
+        return [d for d in range(first, math.ceil(self.T) + 1) if self.w <= d + h < self.T]
+
+    def _attributes(self, name: str, elective: bool):
+        """Per-site draw functions: each patient takes exactly one draw from each stream."""
+        st = self.streams
+        u_cohort = st(f"{name}/cohort", "uniform")
+        u_path = st(f"{name}/pathway", "uniform")
+        z_delay = st(f"{name}/process_delay", "normal")
+        los_cfg = self.cfg.system.los.elective if elective else self.cfg.system.los.emergency
+        los = DurationSampler(los_cfg, st, f"{name}/los")
+        service = {p: DurationSampler(getattr(self.cfg.system.downstream, p), st,
+                                      f"{name}/downstream/{p}") for p in DOWNSTREAM}
+        return u_cohort, u_path, z_delay, los, service
+
+    def _work(self, pathway: int, z: float) -> float:
+        m = self.delay_mean[pathway]
+        return m * math.exp(self.delay_sigma * z - self.delay_s2 / 2) if m > 0 else 0.0
+
+    # ------------------------------------------------------------------ processes
+
+    def stay(self, ward: Ward, t_adm: float, los: float, pathway: int, work: float,
+             service: float):
+        """From admission to leaving the acute bed; the bed is held throughout."""
+        env, rec = self.env, ward.rec
+        t_mo = t_adm + los
+        if t_mo < self.T:
+            rec.mo_area += rec.rest(t_mo)
+            heapq.heappush(ward.mo_heap, t_mo)
+            if t_mo >= self.w:
+                rec.mo_patients += 1
+        yield env.timeout(after_working_time(t_mo, work, self.cal, self.weekend) - t_adm)
+        if pathway:
+            pool = ward.places[PATHWAYS[pathway]]
+            if pool.busy < pool.capacity and not pool.queue:
+                pool.busy += 1
+            else:
+                ev = env.event()
+                pool.queue.append(ev)
+                yield ev
+            env.timeout(service).callbacks.append(pool.release)
+        t = env.now
+        if t_mo <= t:
+            ward.mo_left += 1
+        rec.left_bed(t_mo, t)
+        ward.freed_bed(t)
+
+    def emergency(self, ward: Ward, los: float, pathway: int, work: float, service: float):
+        env, rec = self.env, ward.rec
+        t = env.now
+        if t >= self.w:
+            rec.emergency_arrivals += 1
+        if ward.occupied < ward.capacity and not ward.queue:
+            ward.took_bed(t)
+        elif self.divert:
+            if t >= self.w:
+                rec.diverted += 1
+            return
+        else:
+            ev = env.event()
+            ward.queue.append(ev)
+            rec.ed_area += rec.rest(t)
+            yield ev  # the bed is counted as taken by whoever handed it over
+            now = env.now
+            rec.ed_area -= rec.rest(now)
+            rec.occupied_area += rec.rest(now)
+        t_adm = env.now
+        rec.emergency_admitted(t, t_adm)
+        yield from self.stay(ward, t_adm, los, pathway, work, service)
+
+    def arrivals(self, ward: Ward):
+        sys_ = self.cfg.system
+        site = ward.site
+        rate = DemandRate(site.emergency_per_day, sys_.demand.day_of_week,
+                          sys_.demand.seasonality.amplitude, sys_.demand.seasonality.peak_day,
+                          self.cal)
+        lam_max = rate.max
+        if lam_max <= 0:
+            return
+        name = f"{ward.sid}/emergency"
+        gap = self.streams(f"{name}/arrivals", "exponential")
+        thin = self.streams(f"{name}/thinning", "uniform")
+        u_cohort, u_path, z_delay, los, service = self._attributes(name, elective=False)
+        env, cohort_cum, factors, path_cum = self.env, self.cohort_cum, self.cohort_factor, \
+            self.cohort_path_cum
+        t = env.now
+        while True:
+            t += gap() / lam_max
+            if thin() * lam_max > rate(t):
+                continue
+            yield env.timeout(t - env.now)
+            c = _pick(cohort_cum, u_cohort())
+            p = _pick(path_cum[c], u_path())
+            stay = los(factors[c])
+            work = self._work(p, z_delay())
+            s = service[PATHWAYS[p]]() if p else 0.0
+            env.process(self.emergency(ward, stay, p, work, s))
+
+    def electives(self, ward: Ward):
+        """Each weekday at the admit hour: today's bookings plus those rebooked for today."""
+        site = ward.site
+        if site.elective_per_weekday <= 0:
+            return
+        e = self.cfg.system.electives
+        _, u_path, z_delay, los, service = self._attributes(f"{ward.sid}/elective", elective=True)
+        env, rec, path_cum = self.env, ward.rec, self.elective_path_cum
+        rebook: deque = deque()  # (due day, los, pathway, work, service)
+        hour = e.admit_hour / 24.0
+        for day in range(math.ceil(self.T)):
+            if day + hour >= self.T:
+                return
+            if self.cal.weekday(day) >= 5:
+                continue
+            yield env.timeout(day + hour - env.now)
+            todays = []
+            while rebook and rebook[0][0] <= day:
+                todays.append(rebook.popleft()[1:])
+            for _ in range(site.elective_per_weekday):
+                p = _pick(path_cum, u_path())
+                todays.append((los(), p, self._work(p, z_delay()),
+                               service[PATHWAYS[p]]() if p else 0.0))
+            t = env.now
+            observe = t >= self.w
+            for stay, p, work, s in todays:
+                if ward.has_free_bed() and \
+                        ward.occupied < site.elective_max_occupancy * ward.capacity:
+                    ward.took_bed(t)
+                    rec.elective_admitted += observe
+                    env.process(self.stay(ward, t, stay, p, work, s))
+                else:
+                    rec.elective_cancelled += observe
+                    rebook.append((day + e.rebook_after_days, stay, p, work, s))
+
+    def census_process(self):
+        env = self.env
+        h = self.cfg.sim.census_hour / 24.0
+        c = self.census
+        for i, d in enumerate(self.census_days):
+            yield env.timeout(d + h - env.now)
+            t = env.now
+            for j, ward in enumerate(self.wards):
+                c["occupied"][i, j] = ward.occupied
+                c["medically_optimised"][i, j] = ward.mo_now(t)
+                c["ed_waiting"][i, j] = len(ward.queue)
+                c["available_beds"][i, j] = ward.capacity
+                c["escalation_open"][i, j] = ward.esc_beds if ward.esc_open else 0
+                c["downstream_waiting"][i, j] = sum(len(p.queue) for p in ward.places.values())
+
+    # ------------------------------------------------------------------ warm start
+
+    def warm_start(self, ward: Ward) -> None:
+        """Fill beds and downstream places from an approximate steady state at time zero.
+
+        Patients in an acute bed: Poisson(lambda(0) E[LOS]) (the M/G/infinity census), each with
+        a length-biased stay of which a uniform fraction remains. Downstream places: occupied to
+        min(capacity, flow x mean service), with equilibrium residual service times. The MO
+        queue is left to build during the warm-up.
+        """
+        sys_, st, env = self.cfg.system, self.streams, self.env
+        site = ward.site
+        name = f"{ward.sid}/initial"
+        rng = st.rng(f"{name}/counts")
+        rate = DemandRate(site.emergency_per_day, sys_.demand.day_of_week,
+                          sys_.demand.seasonality.amplitude, sys_.demand.seasonality.peak_day,
+                          self.cal)
+        lam_e = rate.mean_over_week(0.0)
+        lam_el = site.elective_per_weekday * 5.0 / 7.0
+        n_e = int(rng.poisson(lam_e * sys_.los.emergency.mean_days))
+        n_el = int(rng.poisson(lam_el * sys_.los.elective.mean_days))
+        u = st(f"{name}/elapsed", "uniform")
+        u_cohort, u_path, z_delay, _, service = self._attributes(name, elective=False)
+        los_e = DurationSampler(sys_.los.emergency, st, f"{name}/los_emergency", length_biased=True)
+        los_el = DurationSampler(sys_.los.elective, st, f"{name}/los_elective", length_biased=True)
+        for i in range(min(n_e + n_el, ward.capacity)):
+            if i < n_e:
+                c = _pick(self.census_cohort_cum, u_cohort())
+                p = _pick(self.cohort_path_cum[c], u_path())
+                remaining = u() * los_e(self.cohort_factor[c])
+            else:
+                p = _pick(self.elective_path_cum, u_path())
+                remaining = u() * los_el()
+            ward.took_bed(0.0)
+            s = service[PATHWAYS[p]]() if p else 0.0
+            env.process(self.stay(ward, 0.0, remaining, p, self._work(p, z_delay()), s))
+        flow = [0.0] * 4
+        # pathway flows per day at time zero, for the downstream places
+        for c, cohort in enumerate(sys_.cohorts.values()):
+            for k, p in enumerate(PATHWAYS):
+                flow[k] += lam_e * cohort.share * getattr(cohort.pathways, p)
+        for k, p in enumerate(PATHWAYS):
+            flow[k] += lam_el * getattr(sys_.electives.pathways, p)
+        for k, p in enumerate(DOWNSTREAM, start=1):
+            pool = ward.places[p]
+            d = getattr(sys_.downstream, p)
+            n = min(pool.capacity, int(round(flow[k] * d.mean_days)))
+            residual = DurationSampler(d, st, f"{name}/residual/{p}", length_biased=True)
+            for _ in range(n):
+                pool.busy += 1
+                env.timeout(u() * residual()).callbacks.append(pool.release)
+
+    # ------------------------------------------------------------------ run
+
+    def run(self):
+        env = self.env
+        for ward in self.wards:
+            if self.cfg.sim.warm_start:
+                self.warm_start(ward)
+            env.process(self.arrivals(ward))
+            env.process(self.electives(ward))
+        env.process(self.census_process())
+        env.run(until=self.T)
+        return self
+
+
+def run_replication(cfg: Config, replication: int) -> dict:
+    """Run one replication; return per-site summary rows and the daily census arrays."""
+    m = Model(cfg, replication).run()
+    rows = []
+    for ward in m.wards:
+        row = {"replication": replication, "site": ward.sid}
+        row.update(ward.rec.summary(ward.beds))
+        rows.append(row)
+    return {"replication": replication, "rows": rows, "census_days": m.census_days,
+            "census": m.census, "sites": [w.sid for w in m.wards]}

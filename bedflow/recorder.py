@@ -1,0 +1,140 @@
+"""Streaming statistics for one site: counters, time-weighted areas and fixed histograms.
+
+Memory does not grow with the horizon: nothing is kept per patient. Time-averages use an
+"anticipated area": a patient entering a state at t adds the time from t to the end of the
+observed window [w, T) and subtracts the time from when it leaves; the sum is exactly the area
+under the count inside the window, with no event needed when the state changes (a patient
+becomes medically optimised at a time known on admission, so it costs no SimPy event).
+"""
+
+from __future__ import annotations
+
+import math
+
+
+class Histogram:
+    """Counts in fixed-width bins (and an overflow bin) for quantiles without keeping values."""
+
+    __slots__ = ("width", "counts", "n", "zeros")
+
+    def __init__(self, width: float, upper: float):
+        self.width = width
+        self.counts = [0] * (int(math.ceil(upper / width)) + 1)
+        self.n = 0
+        self.zeros = 0  # exact zeros (no wait at all), kept apart so a quantile can be 0
+
+    def add_zero(self) -> None:
+        self.zeros += 1
+        self.n += 1
+
+    def add(self, x: float) -> None:
+        i = int(x / self.width)
+        c = self.counts
+        c[i if i < len(c) else len(c) - 1] += 1
+        self.n += 1
+
+    def quantile(self, q: float) -> float:
+        """Upper edge of the bin holding the q-quantile (resolution = bin width)."""
+        if self.n == 0:
+            return math.nan
+        target = q * self.n
+        run = self.zeros
+        if run >= target:
+            return 0.0
+        for i, c in enumerate(self.counts):
+            run += c
+            if run >= target:
+                return (i + 1) * self.width
+        return len(self.counts) * self.width  # pragma: no cover
+
+
+class SiteRecorder:
+    __slots__ = (
+        "w", "T", "emergency_arrivals", "admissions", "waited", "diverted", "wait_hours_sum",
+        "waits_over_4h", "waits_over_12h", "wait_hist", "elective_admitted", "elective_cancelled",
+        "occupied_area", "mo_area", "ed_area", "escalation_area", "mo_patients", "delay_sum",
+        "delay_n", "delay_hist", "discharges",
+    )
+
+    def __init__(self, w: float, T: float):
+        self.w, self.T = w, T
+        self.emergency_arrivals = self.admissions = self.waited = self.diverted = 0
+        self.wait_hours_sum = 0.0
+        self.waits_over_4h = self.waits_over_12h = 0
+        self.wait_hist = Histogram(0.1, 168.0)  # hours
+        self.elective_admitted = self.elective_cancelled = 0
+        self.occupied_area = self.mo_area = self.ed_area = self.escalation_area = 0.0
+        self.mo_patients = 0
+        self.delay_sum = 0.0
+        self.delay_n = 0
+        self.delay_hist = Histogram(0.05, 365.0)  # days
+        self.discharges = 0
+
+    def rest(self, t: float) -> float:
+        """Observed time from t to the end of the window (0 if t is past it)."""
+        if t >= self.T:
+            return 0.0
+        return self.T - (t if t > self.w else self.w)
+
+    def emergency_admitted(self, arrived: float, admitted: float) -> None:
+        if admitted < self.w:
+            return
+        self.admissions += 1
+        if admitted > arrived:
+            hours = (admitted - arrived) * 24.0
+            self.waited += 1
+            self.wait_hours_sum += hours
+            if hours > 4.0:
+                self.waits_over_4h += 1
+                if hours > 12.0:
+                    self.waits_over_12h += 1
+            self.wait_hist.add(hours)
+        else:
+            self.wait_hist.add_zero()
+
+    def left_bed(self, t_mo: float, t: float) -> None:
+        r = self.rest(t)
+        self.occupied_area -= r
+        self.mo_area -= r
+        if t >= self.w:
+            d = t - t_mo
+            self.discharges += 1
+            self.delay_sum += d
+            self.delay_n += 1
+            if d > 0.0:
+                self.delay_hist.add(d)
+            else:
+                self.delay_hist.add_zero()
+
+    def summary(self, beds: int) -> dict:
+        span = self.T - self.w
+        mean_occ = self.occupied_area / span
+        mean_esc = self.escalation_area / span
+        available = beds + mean_esc
+        mean_mo = self.mo_area / span
+        n = self.admissions
+        return {
+            "emergency_arrivals": self.emergency_arrivals,
+            "admissions": n,
+            "waited": self.waited,
+            "diverted": self.diverted,
+            "mean_wait_hours": self.wait_hours_sum / n if n else math.nan,
+            "p95_wait_hours": self.wait_hist.quantile(0.95),
+            "waits_over_4h": self.waits_over_4h,
+            "waits_over_12h": self.waits_over_12h,
+            "mean_ed_waiting": self.ed_area / span,
+            "elective_admitted": self.elective_admitted,
+            "elective_cancelled": self.elective_cancelled,
+            "beds": beds,
+            "mean_available_beds": available,
+            "mean_occupied": mean_occ,
+            "occupancy": mean_occ / available if available > 0 else math.nan,
+            "mean_medically_optimised": mean_mo,
+            "mo_share_of_occupied": mean_mo / mean_occ if mean_occ > 0 else math.nan,
+            "medically_optimised_patients": self.mo_patients,
+            "mo_bed_days": self.mo_area,
+            "discharges": self.discharges,
+            "mean_delay_days": self.delay_sum / self.delay_n if self.delay_n else math.nan,
+            "p95_delay_days": self.delay_hist.quantile(0.95),
+            "escalation_bed_days": self.escalation_area,
+        }

@@ -1,0 +1,109 @@
+"""Results of a run: tidy tables per replication, per day, and a summary with 95% intervals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .config import Config
+from .stats import mean_ci
+
+#: KPIs in the printed table and summary.csv, with the label a planner reads
+HEADLINE = {
+    "mean_occupied": "occupied beds (mean)",
+    "occupancy": "occupancy",
+    "mean_medically_optimised": "medically optimised patients (mean)",
+    "mo_share_of_occupied": "MO share of occupied beds",
+    "mean_delay_days": "MO to leaving the bed (days)",
+    "emergency_arrivals": "emergency arrivals",
+    "admissions": "emergency admissions",
+    "mean_wait_hours": "ED wait for a bed (hours, mean)",
+    "p95_wait_hours": "ED wait for a bed (hours, 95th pct)",
+    "waits_over_4h": "waits over 4 h",
+    "waits_over_12h": "waits over 12 h",
+    "diverted": "diverted",
+    "elective_admitted": "electives done",
+    "elective_cancelled": "electives cancelled",
+    "escalation_bed_days": "escalation bed-days",
+}
+
+
+def system_rows(replications: pd.DataFrame) -> pd.DataFrame:
+    """Aggregate the per-site rows of each replication into one system row."""
+    g = replications.groupby("replication", sort=True)
+    add = ["emergency_arrivals", "admissions", "waited", "diverted", "waits_over_4h",
+           "waits_over_12h", "elective_admitted", "elective_cancelled", "beds",
+           "mean_available_beds", "mean_occupied", "mean_medically_optimised",
+           "medically_optimised_patients", "mo_bed_days", "discharges", "escalation_bed_days",
+           "mean_ed_waiting"]
+    out = g[add].sum()
+
+    def weighted(col: str, weight: str) -> pd.Series:
+        num = (replications[col].fillna(0) * replications[weight]).groupby(
+            replications["replication"]).sum()
+        den = g[weight].sum()
+        return num / den.where(den > 0)
+
+    out["mean_wait_hours"] = weighted("mean_wait_hours", "admissions")
+    out["mean_delay_days"] = weighted("mean_delay_days", "discharges")
+    out["occupancy"] = out["mean_occupied"] / out["mean_available_beds"]
+    out["mo_share_of_occupied"] = out["mean_medically_optimised"] / out["mean_occupied"]
+    out = out.reset_index()
+    out.insert(1, "site", "system")
+    return out
+
+
+def summarise(replications: pd.DataFrame, system: pd.DataFrame) -> pd.DataFrame:
+    """One row per (site, KPI): mean and 95% interval over replications; the system first."""
+    rows = []
+    frames = [("system", system)] + [(s, replications[replications["site"] == s])
+                                     for s in replications["site"].unique()]
+    for site, df in frames:
+        for kpi, label in HEADLINE.items():
+            if kpi not in df:
+                continue
+            m, lo, hi = mean_ci(df[kpi].to_numpy())
+            rows.append({"site": site, "kpi": kpi, "label": label, "mean": m,
+                         "ci_low": lo, "ci_high": hi, "replications": len(df)})
+    return pd.DataFrame(rows)
+
+
+@dataclass
+class Results:
+    config: Config
+    replications: pd.DataFrame  # one row per replication and site
+    system: pd.DataFrame  # one row per replication, the sites added up
+    daily: pd.DataFrame  # 08:00 census per replication, day and site
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        return summarise(self.replications, self.system)
+
+    def kpi(self, name: str, site: str = "system") -> tuple[float, float, float]:
+        """(mean, low, high) of one KPI for the system or a site."""
+        df = self.system if site == "system" else \
+            self.replications[self.replications["site"] == site]
+        return mean_ci(df[name].to_numpy())
+
+
+def daily_frame(outputs: list[dict], cal_dates) -> pd.DataFrame:
+    """Long table from the census arrays of each replication."""
+    parts = []
+    for out in outputs:
+        days = np.asarray(out["census_days"], dtype=np.int32)
+        sites = out["sites"]
+        n_d, n_s = len(days), len(sites)
+        part = {
+            "replication": np.full(n_d * n_s, out["replication"], dtype=np.int32),
+            "day": np.repeat(days, n_s),
+            "site": np.tile(np.asarray(sites, dtype=object), n_d),
+        }
+        for field, arr in out["census"].items():
+            part[field] = arr.reshape(-1)
+        parts.append(pd.DataFrame(part))
+    df = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    if len(df):
+        df.insert(2, "date", cal_dates(df["day"].to_numpy()))
+    return df
