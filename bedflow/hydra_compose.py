@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
+from hydra.errors import HydraException
 from omegaconf.errors import OmegaConfBaseException
 
 from .config import Config, ConfigError, validate
@@ -34,17 +35,27 @@ def register() -> None:
 
 def one_line(exc: BaseException) -> str:
     """Hydra and OmegaConf errors span lines and chain causes; users get one line."""
-    parts = []
+    parts: list[str] = []
     e: BaseException | None = exc
     while e is not None and len(parts) < 3:
-        text = str(e).strip()
+        lines = [x.strip() for x in str(e).strip().splitlines() if x.strip()]
+        first = lines[0] if lines else type(e).__name__
         key = getattr(e, "full_key", None)
-        first = text.splitlines()[0] if text else type(e).__name__
         if key and key not in first:
             first = f"{key}: {first}"
-        if first not in parts:
+        opts = [i for i, x in enumerate(lines) if x.startswith("Available options")]
+        if opts:
+            names = []
+            for x in lines[opts[0] + 1:]:
+                if x.endswith(":"):
+                    break
+                names.append(x)
+            first += " (available: " + ", ".join(names) + ")"
+        if "$" not in first and first not in parts:
             parts.append(first)
         e = e.__cause__ or e.__context__
+        if not isinstance(e, (OmegaConfBaseException, HydraException)):
+            break
     return " - ".join(parts)
 
 
@@ -62,8 +73,6 @@ def compose(overrides: list[str] | None = None) -> Config:
     from hydra import compose as hydra_compose
     from hydra import initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
-    from hydra.errors import HydraException
-
     register()
     if GlobalHydra.instance().is_initialized():
         GlobalHydra.instance().clear()

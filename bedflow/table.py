@@ -1,0 +1,73 @@
+"""The compact text table the CLI prints: the system, then each site, mean and 95% interval."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from .results import Results
+
+SITE_COLUMNS = {
+    "mean_occupied": ("occupied", "{:,.0f}"),
+    "occupancy": ("occupancy", "{:.1%}"),
+    "mean_medically_optimised": ("MO patients", "{:,.0f}"),
+    "mean_delay_days": ("MO delay d", "{:.2f}"),
+    "mean_wait_hours": ("ED wait h", "{:.1f}"),
+    "waits_over_12h": ("12h waits", "{:,.0f}"),
+    "elective_cancelled": ("el. cancelled", "{:,.0f}"),
+}
+
+
+def _fmt(fmt: str, x: float) -> str:
+    return "-" if x is None or (isinstance(x, float) and math.isnan(x)) else fmt.format(x)
+
+
+def _cell(fmt: str, m: float, lo: float, hi: float) -> str:
+    if math.isnan(lo):
+        return _fmt(fmt, m)
+    half = (hi - lo) / 2
+    return f"{_fmt(fmt, m)} ±{_fmt(fmt, half)}"
+
+
+def _fmt_for(kpi: str) -> str:
+    if kpi in ("occupancy", "mo_share_of_occupied"):
+        return "{:.1%}"
+    if kpi in ("mean_wait_hours", "p95_wait_hours", "mean_delay_days"):
+        return "{:.2f}"
+    return "{:,.1f}"
+
+
+def format_table(results: Results) -> str:
+    cfg = results.config
+    s = results.summary
+    start = pd.Timestamp(cfg.sim.start_date) + pd.Timedelta(days=cfg.sim.warmup_days)
+    end = start + pd.Timedelta(days=cfg.sim.horizon_days - 1)
+    lines = [f"bedflow · system={cfg.system.name} · {cfg.sim.replications} replications · "
+             f"{start:%Y-%m-%d} to {end:%Y-%m-%d} ({cfg.sim.horizon_days:g} days after a "
+             f"{cfg.sim.warmup_days:g}-day warm-up) · mean and 95% interval over replications",
+             ""]
+    sysrows = s[s["site"] == "system"]
+    width = max(len(x) for x in sysrows["label"])
+    lines.append(f"{'System':<{width}}  {'mean':>12}  95% interval")
+    for _, r in sysrows.iterrows():
+        f = _fmt_for(r["kpi"])
+        ci = "" if math.isnan(r["ci_low"]) else \
+            f"[{_fmt(f, r['ci_low'])}, {_fmt(f, r['ci_high'])}]"
+        lines.append(f"{r['label']:<{width}}  {_fmt(f, r['mean']):>12}  {ci}")
+    sites = [x for x in s["site"].unique() if x != "system"]
+    if len(sites) > 1 or sites != ["system"]:
+        lines.append("")
+        cells = {}
+        for site in sites:
+            sub = s[s["site"] == site].set_index("kpi")
+            cells[site] = [_cell(fmt, *sub.loc[k, ["mean", "ci_low", "ci_high"]])
+                           for k, (_, fmt) in SITE_COLUMNS.items()]
+        heads = [h for h, _ in SITE_COLUMNS.values()]
+        widths = [max(len(h), *(len(cells[x][i]) for x in sites)) for i, h in enumerate(heads)]
+        sw = max(len("By site"), *(len(x) for x in sites))
+        lines.append(f"{'By site':<{sw}}  " + "  ".join(f"{h:>{w}}" for h, w in zip(heads, widths)))
+        for site in sites:
+            lines.append(f"{site:<{sw}}  " + "  ".join(f"{c:>{w}}" for c, w in
+                                                       zip(cells[site], widths)))
+    return "\n".join(lines)

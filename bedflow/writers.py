@@ -1,0 +1,100 @@
+"""Writing a run folder: atomic files (temporary name, then rename) and provenance."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+from dataclasses import asdict
+from enum import Enum
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Callable
+
+from .results import Results
+
+PACKAGES = ("bedflow", "simpy", "numpy", "pandas", "pyarrow", "matplotlib", "hydra-core",
+            "omegaconf", "tqdm")
+
+
+def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
+    """Call write(tmp) on a temporary file beside `path`, then rename it into place."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _plain(obj):
+    if isinstance(obj, Enum):
+        return obj.value
+    if isinstance(obj, dict):
+        return {k: _plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_plain(v) for v in obj]
+    return obj
+
+
+def git_commit() -> str | None:
+    """The commit of the source tree bedflow runs from (with +dirty), when it is a git clone."""
+    here = Path(__file__).resolve().parent
+    try:
+        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True,
+                             text=True, timeout=5)
+        if sha.returncode != 0:
+            return None
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               cwd=here, capture_output=True, text=True, timeout=5)
+        return sha.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def provenance(results: Results, overrides: list[str] | None = None,
+               seconds: float | None = None) -> dict:
+    versions = {}
+    for p in PACKAGES:
+        try:
+            versions[p] = version(p)
+        except PackageNotFoundError:
+            versions[p] = None
+    sim = results.config.sim
+    return {
+        "bedflow_version": versions["bedflow"],
+        "git_commit": git_commit(),
+        "system": results.config.system.name,
+        "overrides": list(overrides or []),
+        "seed": sim.seed,
+        "replications": sim.replications,
+        "seeds": "stream seed = SeedSequence(entropy=seed, spawn_key=(replication, "
+                 "blake2b-32(stream name)))",
+        "python": sys.version.split()[0],
+        "platform": platform.platform(terse=True),
+        "packages": versions,
+        "elapsed_seconds": None if seconds is None else round(seconds, 3),
+        "config": _plain(asdict(results.config)),
+    }
+
+
+def write_run(results: Results, folder: Path, prov: dict) -> list[Path]:
+    """Write the tables and provenance into `folder`; provenance last, as the completion mark."""
+    folder = Path(folder)
+    written = [
+        atomic_write(folder / "replications.parquet",
+                     lambda p: results.replications.to_parquet(p, index=False)),
+        atomic_write(folder / "daily.parquet", lambda p: results.daily.to_parquet(p, index=False)),
+        atomic_write(folder / "summary.csv", lambda p: results.summary.to_csv(p, index=False)),
+        atomic_write(folder / "provenance.json",
+                     lambda p: p.write_text(json.dumps(prov, indent=2, default=str) + "\n")),
+    ]
+    return written
