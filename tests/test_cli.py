@@ -1,0 +1,89 @@
+"""The command line end to end: a run folder with every file, and one clear line for each mistake."""
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from bedflow.cli import main
+
+QUICK = ["system=single_ward", "sim.replications=2", "sim.horizon_days=30", "sim.warmup_days=5"]
+
+
+def bedflow_cli(args, cwd):
+    return subprocess.run([sys.executable, "-m", "bedflow", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=300)
+
+
+def test_run_writes_the_run_folder_and_prints_the_table(tmp_path):
+    p = bedflow_cli(QUICK + ["sim.jobs=2"], tmp_path)
+    assert p.returncode == 0, p.stderr
+    runs = [d for d in (tmp_path / "results").glob("*/*") if d.is_dir()]
+    assert len(runs) == 1
+    run = runs[0]
+    for name in ("replications.parquet", "daily.parquet", "summary.csv", "provenance.json",
+                 ".hydra/config.yaml"):
+        assert (run / name).is_file(), name
+    assert not list(run.glob(".*.tmp"))
+    reps = pd.read_parquet(run / "replications.parquet")
+    assert len(reps) == 2 and set(reps["site"]) == {"ward"}
+    daily = pd.read_parquet(run / "daily.parquet")
+    assert len(daily) == 2 * 30 and daily["day"].min() == 5
+    summary = pd.read_csv(run / "summary.csv")
+    assert {"site", "kpi", "mean", "ci_low", "ci_high"} <= set(summary.columns)
+    prov = json.loads((run / "provenance.json").read_text())
+    assert prov["seed"] == 20161101 and prov["replications"] == 2
+    assert prov["packages"]["simpy"] and prov["python"]
+    assert "occupied beds (mean)" in p.stdout and "95% interval" in p.stdout
+
+
+def test_contract_columns():
+    import bedflow
+
+    r = bedflow.simulate(bedflow.compose(QUICK + ["sim.progress=false"]))
+    need = {"replication", "site", "emergency_arrivals", "admissions", "waited", "diverted",
+            "mean_wait_hours", "mean_occupied", "mean_medically_optimised",
+            "medically_optimised_patients", "mean_delay_days", "elective_cancelled"}
+    assert need <= set(r.replications.columns)
+    assert {"replication", "day", "date", "site", "occupied", "medically_optimised",
+            "ed_waiting"} <= set(r.daily.columns)
+    first = r.daily.iloc[0]
+    assert str(first["date"].date()) == "2016-03-07" and first["day"] == 5
+
+
+BAD = [
+    (["system.sites.ward.beds=-3"], "system.sites.ward.beds"),
+    (["system.sites.ward.beds=2.5"], "system.sites.ward.beds"),
+    (["system.sites.nowhere.beds=3"], "nowhere"),
+    (["system.cohorts.all.pathways.P0=0.5"], "system.cohorts.all.pathways"),
+    (["sim.warmup_days=-1"], "sim.warmup_days"),
+    (["sim.horizon_days=-10"], "sim.horizon_days"),
+    (["sim.replications=0"], "sim.replications"),
+    (["system.los.emergency.dist=lognormal", "system.los.emergency.cv=0"], "system.los.emergency.cv"),
+    (["sim.no_such_key=1"], "no_such_key"),
+    (["system=nowhere"], "system/nowhere"),
+    (["system.when_full=maybe"], "system.when_full"),
+    (["sim.start_date=2016-13-45"], "sim.start_date"),
+]
+
+
+@pytest.mark.parametrize("args,key", BAD, ids=[" ".join(a) for a, _ in BAD])
+def test_bad_input_one_line_exit_2_nothing_written(args, key, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as e:
+        main(["system=single_ward", *args])
+    assert e.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and err.startswith("bedflow: error:") and key in err, err
+    assert "Traceback" not in err
+    assert not (tmp_path / "results").exists()
+
+
+def test_bad_input_from_the_shell(tmp_path):
+    p = bedflow_cli(["system.sites.medway.beds=-1"], tmp_path)
+    assert p.returncode == 2
+    assert p.stderr.strip() == "bedflow: error: system.sites.medway.beds: must be a non-negative " \
+                               "integer, got -1"
+    assert not (tmp_path / "results").exists()

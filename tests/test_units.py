@@ -1,0 +1,72 @@
+"""Small pieces checked exactly: calendar, working time, histogram quantiles, samplers."""
+
+import math
+
+import numpy as np
+import pytest
+
+from bedflow.calendar import Calendar, DemandRate, after_working_time
+from bedflow.config import Dist, Duration
+from bedflow.distributions import DurationSampler
+from bedflow.recorder import Histogram, SiteRecorder
+from bedflow.streams import Streams
+from bedflow.theory import erlang_b, erlang_c
+
+
+def test_calendar_weekdays_and_season():
+    cal = Calendar("2016-12-05")  # a Monday
+    assert [cal.weekday(d + 0.5) for d in range(8)] == [0, 1, 2, 3, 4, 5, 6, 0]
+    rate = DemandRate(10.0, [1, 1, 1, 1, 1, 0.5, 0.5], 0.2, 15, cal)
+    assert rate(5.5) == pytest.approx(0.5 * rate(4.5) * rate.season(5.5) / rate.season(4.5))
+    jan15 = 15 - cal.first_day_of_year + 365 + 1  # 15 January 2017, in days from the start
+    assert rate.season(jan15 - 1) == pytest.approx(1.2, abs=1e-3)
+    assert rate.max == pytest.approx(12.0)
+
+
+def test_weekend_slows_discharge_work():
+    cal = Calendar("2016-12-02")  # a Friday
+    assert after_working_time(0.5, 0.25, cal, 0.5) == pytest.approx(0.75)  # Friday, full speed
+    # half a day left on Friday, then Saturday and Sunday at half speed: 1.5 days' work ends
+    # at 00:00 Monday (0.5 + 0.5 + 0.5 = 1.5)
+    assert after_working_time(0.5, 1.5, cal, 0.5) == pytest.approx(3.0)
+    assert after_working_time(0.5, 1.5, cal, 1.0) == pytest.approx(2.0)
+
+
+def test_histogram_quantiles():
+    h = Histogram(0.1, 10)
+    for _ in range(90):
+        h.add_zero()
+    for x in np.linspace(1, 5, 10):
+        h.add(x)
+    assert h.quantile(0.9) == 0.0
+    assert h.quantile(0.95) == pytest.approx(2.8)  # 5th of the ten (2.78), upper bin edge
+    assert math.isnan(Histogram(1, 1).quantile(0.5))
+
+
+def test_anticipated_area_is_the_area_in_the_window():
+    rec = SiteRecorder(w=10.0, T=20.0)
+    for enter, leave in [(5, 12), (11, 13), (15, 25), (1, 2), (21, 30)]:
+        rec.occupied_area += rec.rest(enter)
+        if leave < rec.T:
+            rec.occupied_area -= rec.rest(leave)
+    assert rec.occupied_area == pytest.approx(2 + 2 + 5)
+
+
+@pytest.mark.parametrize("dist,cv", [("lognormal", 0.7), ("gamma", 0.5), ("exponential", 1.0)])
+def test_samplers_have_the_configured_mean_and_cv(dist, cv):
+    d = Duration(Dist(dist), 4.0, cv)
+    s = DurationSampler(d, Streams(3, 0), "x")
+    x = np.array([s() for _ in range(100_000)])
+    assert x.mean() == pytest.approx(4.0, rel=0.02)
+    assert x.std() / x.mean() == pytest.approx(cv, rel=0.04)
+    # length-biased: mean E[X^2]/E[X] = mean (1 + cv^2)
+    lb = DurationSampler(d, Streams(3, 0), "y", length_biased=True)
+    y = np.array([lb() for _ in range(100_000)])
+    assert y.mean() == pytest.approx(4.0 * (1 + cv * cv), rel=0.03)
+
+
+def test_erlang_formulas_known_values():
+    assert erlang_b(1, 1.0) == pytest.approx(0.5)
+    assert erlang_b(2, 1.0) == pytest.approx(0.2)
+    assert erlang_c(1, 0.5) == pytest.approx(0.5)  # M/M/1: P(wait) = rho
+    assert erlang_c(2, 1.0) == pytest.approx(1 / 3)
