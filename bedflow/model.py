@@ -32,7 +32,9 @@ from .recorder import SiteRecorder
 from .streams import Streams
 
 CENSUS_FIELDS = ("occupied", "medically_optimised", "ed_waiting", "available_beds",
-                 "escalation_open", "downstream_waiting")
+                 "escalation_open", "downstream_waiting", "admissions", "waits_over_12h",
+                 "elective_cancelled")
+"""The 08:00 census: the state at 08:00, and the last three count events since the previous one."""
 
 
 def _cumulative(shares) -> List[float]:
@@ -290,7 +292,7 @@ class Model:
                     rec.elective_admitted += observe
                     env.process(self.stay(ward, t, stay, p, work, s))
                 else:
-                    rec.elective_cancelled += observe
+                    rec.cancelled(t)
                     rebook.append((day + e.rebook_after_days, stay, p, work, s))
 
     def census_process(self):
@@ -307,6 +309,9 @@ class Model:
                 c["available_beds"][i, j] = ward.capacity
                 c["escalation_open"][i, j] = ward.esc_beds if ward.esc_open else 0
                 c["downstream_waiting"][i, j] = sum(len(p.queue) for p in ward.places.values())
+                since = ward.rec.since_census
+                c["admissions"][i, j], c["waits_over_12h"][i, j], c["elective_cancelled"][i, j] = since
+                ward.rec.since_census = [0, 0, 0]
 
     # ------------------------------------------------------------------ warm start
 

@@ -53,7 +53,7 @@ class SiteRecorder:
         "w", "T", "emergency_arrivals", "admissions", "waited", "diverted", "wait_hours_sum",
         "waits_over_4h", "waits_over_12h", "wait_hist", "elective_admitted", "elective_cancelled",
         "occupied_area", "mo_area", "ed_area", "escalation_area", "mo_patients", "delay_sum",
-        "delay_n", "delay_hist", "discharges",
+        "delay_n", "delay_hist", "discharges", "since_census",
     )
 
     def __init__(self, w: float, T: float):
@@ -69,6 +69,8 @@ class SiteRecorder:
         self.delay_n = 0
         self.delay_hist = Histogram(0.05, 365.0)  # days
         self.discharges = 0
+        # counts since the last 08:00 census: emergency admissions, 12-hour waits, cancellations
+        self.since_census = [0, 0, 0]
 
     def rest(self, t: float) -> float:
         """Observed time from t to the end of the window (0 if t is past it)."""
@@ -80,6 +82,7 @@ class SiteRecorder:
         if admitted < self.w:
             return
         self.admissions += 1
+        self.since_census[0] += 1
         if admitted > arrived:
             hours = (admitted - arrived) * 24.0
             self.waited += 1
@@ -88,9 +91,15 @@ class SiteRecorder:
                 self.waits_over_4h += 1
                 if hours > 12.0:
                     self.waits_over_12h += 1
+                    self.since_census[1] += 1
             self.wait_hist.add(hours)
         else:
             self.wait_hist.add_zero()
+
+    def cancelled(self, t: float) -> None:
+        if t >= self.w:
+            self.elective_cancelled += 1
+            self.since_census[2] += 1
 
     def left_bed(self, t_mo: float, t: float) -> None:
         r = self.rest(t)

@@ -1,0 +1,22 @@
+"""The daily census agrees with the per-replication totals."""
+
+from conftest import run
+
+
+def test_daily_counts_add_up_to_the_totals():
+    r = run(["system=single_ward", "system.sites.ward.emergency_per_day=3.9", "sim.replications=2",
+             "sim.horizon_days=200"])
+    daily = r.daily.groupby("replication")[["admissions", "waits_over_12h"]].sum()
+    reps = r.replications.set_index("replication")
+    # the daily counts stop at the last 08:00 census; the totals run to midnight after it
+    assert (daily["admissions"] <= reps["admissions"]).all()
+    assert (reps["admissions"] - daily["admissions"] < 10).all()
+    assert (daily["waits_over_12h"] <= reps["waits_over_12h"]).all()
+    assert daily["waits_over_12h"].sum() > 0
+
+
+def test_daily_cancellations_add_up_exactly(kent_medway):
+    # electives arrive at 07:30, before the 08:00 census of the same day, so nothing is left over
+    daily = kent_medway.daily.groupby("replication")["elective_cancelled"].sum()
+    reps = kent_medway.replications.groupby("replication")["elective_cancelled"].sum()
+    assert (daily == reps).all() and reps.sum() > 0
