@@ -32,7 +32,7 @@ def _task(cfg) -> None:
 
     from .hydra_compose import to_config
     from .runner import simulate
-    from .table import format_table
+    from .table import format_comparison, format_table
     from .writers import provenance, write_run
 
     hc = HydraConfig.get()
@@ -52,6 +52,9 @@ def _task(cfg) -> None:
         if not done:
             shutil.rmtree(out, ignore_errors=True)  # nothing half-written is left behind
     print(format_table(results))
+    if results.comparison is not None:
+        print()
+        print(format_comparison(results))
     print(f"\nwrote {out}")
 
 

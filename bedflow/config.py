@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from enum import Enum
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 PATHWAYS = ("P0", "P1", "P2", "P3")
 DOWNSTREAM = ("P1", "P2", "P3")
@@ -153,10 +153,109 @@ class Sim:
     progress: bool = True
 
 
+# --------------------------------------------------------------------------- interventions
+# Each is None when switched off; its YAML in configs/intervention/ holds the defaults and the
+# evidence behind them. Shares are of emergency arrivals at a site; "frail" is the frail cohort.
+
+
+@dataclass
+class RapidResponse:
+    """Admission avoidance: a community team per site with a finite caseload."""
+
+    caseload_per_site: int = 0
+    eligible_share: float = 0.0
+    episode: Duration = field(default_factory=lambda: Duration(Dist.lognormal, 2.0, 0.5))
+    cost_per_place_day: float = 0.0
+
+
+@dataclass
+class DischargeToAssess:
+    """Discharge planning and reablement, aimed at medically optimised patients."""
+
+    process_delay_factor: float = 1.0
+    home_first_share_P2: float = 0.0
+    home_first_share_P3: float = 0.0
+    extra_reablement_share: float = 0.0
+    cost_per_place_day: float = 0.0
+    cost_per_site_per_year: float = 0.0
+
+
+@dataclass
+class DemandReduction:
+    """Fewer emergency arrivals: care navigation (frail only), self care, healthy living."""
+
+    demand_reduction: float = 0.0
+    frail_only: bool = False
+    cost_per_site_per_year: float = 0.0
+
+
+@dataclass
+class SinglePointOfAccess:
+    process_delay_factor: float = 1.0
+    cost_per_site_per_year: float = 0.0
+
+
+@dataclass
+class IntegratedCareCentre:
+    """Step-up and step-down beds near home: P2 places, and some would-be admissions."""
+
+    beds_per_site: int = 0
+    step_up_share: float = 0.0
+    step_up_stay: Duration = field(default_factory=lambda: Duration(Dist.lognormal, 7.0, 0.6))
+    cost_per_bed_day: float = 0.0
+
+
+@dataclass
+class ExpertOpinion:
+    """Frailty expertise and diagnostics at the front door."""
+
+    frail_los_factor: float = 1.0
+    same_day_share: float = 0.0
+    cost_per_site_per_year: float = 0.0
+
+
+@dataclass
+class VirtualWard:
+    """Hospital at home: virtual beds per site take eligible would-be admissions."""
+
+    beds_per_site: int = 0
+    eligible_share: float = 0.0
+    episode: Duration = field(default_factory=lambda: Duration(Dist.lognormal, 5.0, 0.6))
+    admissions_per_avoided: float = 1.0
+    cost_per_bed_day: float = 0.0
+
+
+@dataclass
+class Interventions:
+    rapid_response: Optional[RapidResponse] = None
+    discharge_to_assess: Optional[DischargeToAssess] = None
+    care_navigation: Optional[DemandReduction] = None
+    single_point_of_access: Optional[SinglePointOfAccess] = None
+    integrated_care_centre: Optional[IntegratedCareCentre] = None
+    expert_opinion: Optional[ExpertOpinion] = None
+    self_care: Optional[DemandReduction] = None
+    healthy_living: Optional[DemandReduction] = None
+    virtual_ward: Optional[VirtualWard] = None
+
+    def active(self) -> List[str]:
+        return [f.name for f in fields(self) if getattr(self, f.name) is not None]
+
+
+@dataclass
+class Costs:
+    acute_bed_day: float = 346.0
+
+
 @dataclass
 class Config:
     sim: Sim = field(default_factory=Sim)
     system: System = field(default_factory=System)
+    intervention: Interventions = field(default_factory=Interventions)
+    costs: Costs = field(default_factory=Costs)
+
+    def baseline(self) -> "Config":
+        """The same config with every intervention off: the comparator for paired differences."""
+        return replace(self, intervention=Interventions())
 
 
 # --------------------------------------------------------------------------- checks
@@ -295,4 +394,28 @@ def validate(cfg: Config) -> Config:
                 ):
                     _fail(f"system.sites.{sid}.downstream.{p}",
                           f"is 0 but patients are sent on pathway {p}: they could never leave")
+    _check_interventions(cfg.intervention)
+    _at_least("costs.acute_bed_day", cfg.costs.acute_bed_day, 0.0)
     return cfg
+
+
+def _check_interventions(iv: Interventions) -> None:
+    for name in iv.active():
+        obj = getattr(iv, name)
+        for f in fields(obj):
+            key, value = f"intervention.{name}.{f.name}", getattr(obj, f.name)
+            if isinstance(value, Duration):
+                _duration(key, value)
+            elif isinstance(value, bool):
+                continue
+            elif f.name.endswith(("_share", "demand_reduction")):
+                _fraction(key, value)
+            elif f.name.endswith(("_per_site",)):
+                _non_negative_int(key, value)
+            elif f.name.endswith("_factor"):
+                _at_least(key, value, 0.0)
+            else:  # costs and ratios
+                _at_least(key, value, 0.0)
+    vw = iv.virtual_ward
+    if vw is not None and vw.admissions_per_avoided < 1.0:
+        _fail("intervention.virtual_ward.admissions_per_avoided", "must be >= 1")

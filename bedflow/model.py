@@ -28,6 +28,7 @@ import simpy
 from .calendar import Calendar, DemandRate, after_working_time
 from .config import DOWNSTREAM, PATHWAYS, Config, Site, WhenFull
 from .distributions import DurationSampler
+from .interventions import ADMIT, AVOIDED, FrontDoor, delay_factors, extra_places, site_cost
 from .recorder import SiteRecorder
 from .streams import Streams
 
@@ -137,11 +138,18 @@ class Model:
         self.divert = sys_.when_full is WhenFull.divert
         self.weekend = sys_.discharge.weekend_factor
         self.wards = [Ward(sid, s, SiteRecorder(self.w, self.T)) for sid, s in sys_.sites.items()]
+        iv = cfg.intervention
+        self.interventions = bool(iv.active())
+        for ward in self.wards:
+            for p, n in extra_places(iv, ward.site.downstream.P1).items():
+                ward.places[p].capacity += n
+        self.delay_factor = delay_factors(iv)
 
         cohorts = list(sys_.cohorts.values())
         norm = sum(c.share * c.los_factor for c in cohorts)
         self.cohort_cum = _cumulative([c.share for c in cohorts])
         self.cohort_factor = [c.los_factor / norm for c in cohorts]
+        self.cohort_frail = [c.frail for c in cohorts]
         self.cohort_path_cum = [_cumulative([getattr(c.pathways, p) for p in PATHWAYS])
                                 for c in cohorts]
         # a patient found in a bed at time zero is more likely from a long-stay cohort
@@ -178,7 +186,7 @@ class Model:
         return u_cohort, u_path, z_delay, los, service
 
     def _work(self, pathway: int, z: float) -> float:
-        m = self.delay_mean[pathway]
+        m = self.delay_mean[pathway] * self.delay_factor[pathway]
         return m * math.exp(self.delay_sigma * z - self.delay_s2 / 2) if m > 0 else 0.0
 
     # ------------------------------------------------------------------ processes
@@ -245,20 +253,37 @@ class Model:
         gap = self.streams(f"{name}/arrivals", "exponential")
         thin = self.streams(f"{name}/thinning", "uniform")
         u_cohort, u_path, z_delay, los, service = self._attributes(name, elective=False)
-        env, cohort_cum, factors, path_cum = self.env, self.cohort_cum, self.cohort_factor, \
-            self.cohort_path_cum
+        s1, s2, s3 = (service[p] for p in DOWNSTREAM)
+        door = FrontDoor(self.cfg.intervention, self.streams, ward.sid, ward.places["P2"]) \
+            if self.interventions else None
+        env, rec, w = self.env, ward.rec, self.w
+        cohort_cum, factors, path_cum = self.cohort_cum, self.cohort_factor, self.cohort_path_cum
         t = env.now
         while True:
             t += gap() / lam_max
             if thin() * lam_max > rate(t):
                 continue
             yield env.timeout(t - env.now)
+            # every attribute is drawn now, one draw per stream, whatever happens next
             c = _pick(cohort_cum, u_cohort())
             p = _pick(path_cum[c], u_path())
             stay = los(factors[c])
-            work = self._work(p, z_delay())
-            s = service[PATHWAYS[p]]() if p else 0.0
-            env.process(self.emergency(ward, stay, p, work, s))
+            z = z_delay()
+            services = (0.0, s1(), s2(), s3())
+            if door is not None:
+                frail = self.cohort_frail[c]
+                fate, p = door.arrive(env, frail, p)
+                if fate != ADMIT:
+                    if t >= w:
+                        if fate == AVOIDED:
+                            rec.emergency_arrivals += 1
+                            rec.avoided += 1
+                        else:
+                            rec.prevented += 1
+                    continue
+                if frail:
+                    stay *= door.frail_los_factor
+            env.process(self.emergency(ward, stay, p, self._work(p, z), services[p]))
 
     def electives(self, ward: Ward):
         """Each weekday at the admit hour: today's bookings plus those rebooked for today."""
@@ -386,6 +411,7 @@ def run_replication(cfg: Config, replication: int) -> dict:
     for ward in m.wards:
         row = {"replication": replication, "site": ward.sid}
         row.update(ward.rec.summary(ward.beds))
+        row["intervention_cost"] = site_cost(cfg, ward.site.downstream.P1)
         rows.append(row)
     return {"replication": replication, "rows": rows, "census_days": m.census_days,
             "census": m.census, "sites": [w.sid for w in m.wards]}

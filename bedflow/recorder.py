@@ -53,7 +53,7 @@ class SiteRecorder:
         "w", "T", "emergency_arrivals", "admissions", "waited", "diverted", "wait_hours_sum",
         "waits_over_4h", "waits_over_12h", "wait_hist", "elective_admitted", "elective_cancelled",
         "occupied_area", "mo_area", "ed_area", "escalation_area", "mo_patients", "delay_sum",
-        "delay_n", "delay_hist", "discharges", "since_census",
+        "delay_n", "delay_hist", "discharges", "since_census", "prevented", "avoided",
     )
 
     def __init__(self, w: float, T: float):
@@ -69,6 +69,8 @@ class SiteRecorder:
         self.delay_n = 0
         self.delay_hist = Histogram(0.05, 365.0)  # days
         self.discharges = 0
+        self.prevented = 0  # emergency demand that never arose (prevention interventions)
+        self.avoided = 0  # arrivals managed without an acute bed (front-door interventions)
         # counts since the last 08:00 census: emergency admissions, 12-hour waits, cancellations
         self.since_census = [0, 0, 0]
 
@@ -127,6 +129,8 @@ class SiteRecorder:
             "admissions": n,
             "waited": self.waited,
             "diverted": self.diverted,
+            "demand_prevented": self.prevented,
+            "admissions_avoided": self.avoided,
             "mean_wait_hours": self.wait_hours_sum / n if n else math.nan,
             "p95_wait_hours": self.wait_hist.quantile(0.95),
             "waits_over_4h": self.waits_over_4h,

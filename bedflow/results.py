@@ -37,7 +37,7 @@ def system_rows(replications: pd.DataFrame) -> pd.DataFrame:
            "waits_over_12h", "elective_admitted", "elective_cancelled", "beds",
            "mean_available_beds", "mean_occupied", "mean_medically_optimised",
            "medically_optimised_patients", "mo_bed_days", "discharges", "escalation_bed_days",
-           "mean_ed_waiting"]
+           "mean_ed_waiting", "demand_prevented", "admissions_avoided", "intervention_cost"]
     out = g[add].sum()
 
     def weighted(col: str, weight: str) -> pd.Series:
@@ -76,6 +76,8 @@ class Results:
     replications: pd.DataFrame  # one row per replication and site
     system: pd.DataFrame  # one row per replication, the sites added up
     daily: pd.DataFrame  # 08:00 census per replication, day and site
+    baseline: "Results | None" = None  # the same seeds with every intervention off
+    comparison: pd.DataFrame | None = None  # paired differences against the baseline
 
     @property
     def summary(self) -> pd.DataFrame:

@@ -20,7 +20,11 @@ SITE_COLUMNS = {
 
 
 def _fmt(fmt: str, x: float) -> str:
-    return "-" if x is None or (isinstance(x, float) and math.isnan(x)) else fmt.format(x)
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "-"
+    if fmt.startswith("£") and x < 0:
+        return "-" + fmt.format(-x)
+    return fmt.format(x)
 
 
 def _cell(fmt: str, m: float, lo: float, hi: float) -> str:
@@ -70,4 +74,39 @@ def format_table(results: Results) -> str:
         for site in sites:
             lines.append(f"{site:<{sw}}  " + "  ".join(f"{c:>{w}}" for c, w in
                                                        zip(cells[site], widths)))
+    return "\n".join(lines)
+
+
+COMPARISON_FORMATS = {
+    "beds_released": "{:,.1f}", "mean_medically_optimised": "{:,.1f}",
+    "mean_wait_hours": "{:,.2f}", "waits_over_12h": "{:,.0f}", "elective_cancelled": "{:,.0f}",
+    "admissions_avoided": "{:,.0f}", "acute_bed_days_saved": "{:,.0f}",
+    "intervention_cost": "£{:,.0f}", "bed_days_saved_value": "£{:,.0f}", "net_cost": "£{:,.0f}",
+}
+
+
+def format_comparison(results: Results) -> str:
+    """The paired comparison: system KPIs, then beds released by site."""
+    c = results.comparison
+    cfg = results.config
+    names = ", ".join(cfg.intervention.active())
+    lines = [f"Interventions: {names} · against the baseline with the same patients (common "
+             f"random numbers) · paired difference, mean and 95% interval over "
+             f"{cfg.sim.replications} replications", ""]
+    sysrows = c[c["site"] == "system"]
+    width = max(len(x) for x in sysrows["label"])
+    lines.append(f"{'System':<{width}}  {'baseline':>14}  {'scenario':>14}  {'difference':>14}"
+                 f"  95% interval")
+    for _, r in sysrows.iterrows():
+        f = COMPARISON_FORMATS.get(r["kpi"], "{:,.2f}")
+        ci = "" if math.isnan(r["difference_ci_low"]) else \
+            f"[{_fmt(f, r['difference_ci_low'])}, {_fmt(f, r['difference_ci_high'])}]"
+        lines.append(f"{r['label']:<{width}}  {_fmt(f, r['baseline_mean']):>14}  "
+                     f"{_fmt(f, r['scenario_mean']):>14}  {_fmt(f, r['difference_mean']):>14}  {ci}")
+    beds = c[(c["kpi"] == "beds_released") & (c["site"] != "system")]
+    if len(beds):
+        lines.append("")
+        lines.append("Acute beds released by site (baseline - scenario mean occupied, 95% interval)")
+        for _, r in beds.iterrows():
+            lines.append(f"  {r['site']:<18} {_cell('{:,.1f}', r['difference_mean'], r['difference_ci_low'], r['difference_ci_high']):>14}")
     return "\n".join(lines)

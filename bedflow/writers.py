@@ -89,7 +89,21 @@ def provenance(results: Results, overrides: list[str] | None = None,
 def write_run(results: Results, folder: Path, prov: dict) -> list[Path]:
     """Write the tables and provenance into `folder`; provenance last, as the completion mark."""
     folder = Path(folder)
-    written = [
+    written = []
+    if results.comparison is not None:
+        written += [
+            atomic_write(folder / "baseline_replications.parquet",
+                         lambda p: results.baseline.replications.to_parquet(p, index=False)),
+            atomic_write(folder / "comparison.csv",
+                         lambda p: results.comparison.to_csv(p, index=False)),
+        ]
+        from .plots import beds_released_chart, save
+
+        names = " + ".join(results.config.intervention.active())
+        save(beds_released_chart(results.comparison, f"Acute beds released: {names}"),
+             folder / "beds_released.png")
+        written.append(folder / "beds_released.png")
+    written += [
         atomic_write(folder / "replications.parquet",
                      lambda p: results.replications.to_parquet(p, index=False)),
         atomic_write(folder / "daily.parquet", lambda p: results.daily.to_parquet(p, index=False)),

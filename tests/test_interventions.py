@@ -1,0 +1,141 @@
+"""Local-care interventions: common random numbers, direction, and bad input."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from bedflow.cli import main
+from conftest import run
+
+KM = ["sim.replications=3", "sim.horizon_days=120", "sim.jobs=2"]
+
+
+def system(res, kpi):
+    c = res.comparison
+    return c[(c["kpi"] == kpi) & (c["site"] == "system")].iloc[0]
+
+
+@pytest.mark.parametrize("zero", [
+    ["intervention=[rapid_response]", "intervention.rapid_response.caseload_per_site=0",
+     "intervention.rapid_response.cost_per_place_day=0"],
+    ["intervention=[discharge_to_assess]", "intervention.discharge_to_assess.process_delay_factor=1",
+     "intervention.discharge_to_assess.home_first_share_P2=0",
+     "intervention.discharge_to_assess.home_first_share_P3=0",
+     "intervention.discharge_to_assess.extra_reablement_share=0",
+     "intervention.discharge_to_assess.cost_per_site_per_year=0"],
+])
+def test_zero_effect_gives_exactly_zero_difference(zero):
+    r = run(["sim.replications=2", "sim.horizon_days=40", "sim.jobs=2"] + zero)
+    assert (r.comparison["difference_mean"] == 0).all()
+    pd.testing.assert_frame_equal(r.replications, r.baseline.replications)
+    pd.testing.assert_frame_equal(r.daily, r.baseline.daily)
+
+
+def test_acting_after_admission_leaves_arrivals_identical():
+    r = run(KM + ["intervention=[discharge_to_assess]"])
+    a = r.replications.set_index(["replication", "site"])["emergency_arrivals"]
+    b = r.baseline.replications.set_index(["replication", "site"])["emergency_arrivals"]
+    pd.testing.assert_series_equal(a, b)
+    # and it does act: fewer medically optimised patients in every replication
+    mo = r.system["mean_medically_optimised"] - r.baseline.system["mean_medically_optimised"]
+    assert (mo < 0).all()
+
+
+def test_paired_interval_is_narrower_than_unpaired():
+    r = run(KM + ["intervention=[rapid_response]"])
+    for kpi in ("admissions_avoided", "beds_released"):
+        row = system(r, kpi)
+        paired = row["difference_ci_high"] - row["difference_ci_low"]
+        unpaired = row["unpaired_ci_high"] - row["unpaired_ci_low"]
+        assert paired < unpaired, (kpi, paired, unpaired)
+    assert system(r, "admissions_avoided")["difference_ci_low"] > 0
+
+
+def test_bigger_caseload_avoids_more_admissions():
+    avoided = []
+    for k in (3, 12):
+        r = run(KM + ["intervention=[rapid_response]", "intervention.rapid_response.eligible_share=0.5",
+                      f"intervention.rapid_response.caseload_per_site={k}"])
+        avoided.append(r.system["admissions_avoided"].to_numpy())
+    assert (avoided[1] > avoided[0]).all()
+    assert avoided[1].mean() > 2 * avoided[0].mean()
+
+
+def test_more_reablement_capacity_fewer_medically_optimised():
+    only_places = ["intervention=[discharge_to_assess]",
+                   "intervention.discharge_to_assess.process_delay_factor=1",
+                   "intervention.discharge_to_assess.home_first_share_P2=0",
+                   "intervention.discharge_to_assess.home_first_share_P3=0"]
+    mo = []
+    for share in (0.1, 0.3):
+        r = run(KM + only_places + [f"intervention.discharge_to_assess.extra_reablement_share={share}"])
+        mo.append(system(r, "mean_medically_optimised"))
+    assert mo[0]["difference_ci_high"] < 0  # 10% more places: fewer MO patients
+    assert mo[1]["difference_mean"] < mo[0]["difference_mean"]  # 30% more: fewer still
+
+
+def test_stacking_releases_at_least_the_larger_alone():
+    res = {k: system(run(KM + [f"intervention=[{k}]"]), "beds_released")
+           for k in ("rapid_response", "discharge_to_assess", "rapid_response,discharge_to_assess")}
+    best = max(res["rapid_response"]["difference_mean"], res["discharge_to_assess"]["difference_mean"])
+    both = res["rapid_response,discharge_to_assess"]
+    margin = both["difference_mean"] - both["difference_ci_low"]  # the stacked run's half-width
+    assert both["difference_mean"] >= best - margin
+
+
+@pytest.mark.parametrize("name,kpi", [
+    ("rapid_response", "admissions_avoided"), ("virtual_ward", "admissions_avoided"),
+    ("integrated_care_centre", "admissions_avoided"), ("expert_opinion", "admissions_avoided"),
+    ("discharge_to_assess", "mean_medically_optimised"),
+    ("single_point_of_access", "mean_medically_optimised"),
+    ("care_navigation", "demand_prevented"), ("self_care", "demand_prevented"),
+    ("healthy_living", "demand_prevented"),
+])
+def test_each_intervention_acts_through_its_mechanism(name, kpi):
+    r = run(["sim.replications=2", "sim.horizon_days=60", "sim.jobs=2", f"intervention=[{name}]"])
+    scen, base = r.system[kpi].to_numpy(), r.baseline.system[kpi].to_numpy()
+    if kpi == "mean_medically_optimised":
+        assert (scen < base).all()
+    else:
+        assert (scen > 0).all() and (base == 0).all()
+    assert system(r, "beds_released")["difference_mean"] > 0
+    assert system(r, "intervention_cost")["difference_mean"] > 0
+
+
+@pytest.mark.parametrize("args,key", [
+    (["intervention=[rapid_response,magic_cure]"], "magic_cure"),
+    (["intervention=[rapid_response]", "intervention.rapid_response.eligible_share=1.5"],
+     "intervention.rapid_response.eligible_share"),
+    (["intervention=[rapid_response]", "intervention.rapid_response.caseload_per_site=-4"],
+     "intervention.rapid_response.caseload_per_site"),
+    (["intervention=[virtual_ward]", "intervention.virtual_ward.beds_per_site=-1"],
+     "intervention.virtual_ward.beds_per_site"),
+])
+def test_bad_intervention_input(args, key, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as e:
+        main(args)
+    assert e.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and key in err, err
+    assert not (tmp_path / "results").exists()
+
+
+def test_cli_writes_comparison_and_multirun_combines(tmp_path):
+    args = ["sim.replications=2", "sim.horizon_days=20", "sim.warmup_days=5"]
+    p = subprocess.run([sys.executable, "-m", "bedflow", "-m",
+                        "intervention=[rapid_response],[rapid_response,discharge_to_assess]", *args],
+                       cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, p.stderr
+    sweep = next((tmp_path / "results" / "multirun").glob("*/*"))
+    for job in ("0", "1"):
+        for f in ("comparison.csv", "beds_released.png", "baseline_replications.parquet"):
+            assert (sweep / job / f).is_file(), (job, f)
+    table = pd.read_csv(sweep / "comparisons.csv")
+    assert set(table["interventions"]) == {"rapid_response", "rapid_response + discharge_to_assess"}
+    assert (sweep / "beds_released_by_combination.png").is_file()
+    assert "Acute beds released by intervention combination" in p.stdout
+    assert np.isfinite(table["difference_mean"]).all()
