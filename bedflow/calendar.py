@@ -29,6 +29,10 @@ class Calendar:
     def date(self, day: int) -> dt.date:
         return self.start + dt.timedelta(days=day)
 
+    def day_of(self, iso: str) -> int:
+        """Days from the start to 00:00 on an ISO date."""
+        return (dt.date.fromisoformat(str(iso)) - self.start).days
+
 
 class DemandRate:
     """lambda(t) = base x day_of_week[weekday] x (1 + amplitude cos(2 pi (doy - peak) / 365.25))."""
@@ -68,3 +72,28 @@ def after_working_time(t0: float, work: float, cal: Calendar, weekend_factor: fl
             return t + work / speed
         work -= room
         t = day + 1.0
+
+
+class SurgeRate:
+    """Extra demand on top of a base rate: (factor - 1) x base(t) x a trapezoid in [start, end).
+
+    The trapezoid ramps up over `ramp` days after start and down over `ramp` days before end,
+    so a flu season rises and falls rather than switching on and off.
+    """
+
+    __slots__ = ("base", "extra", "start", "end", "ramp", "max")
+
+    def __init__(self, base: DemandRate, factor: float, start: float, end: float, ramp: float):
+        self.base, self.extra = base, factor - 1.0
+        self.start, self.end, self.ramp = start, end, ramp
+        self.max = base.max * self.extra
+
+    def shape(self, t: float) -> float:
+        if t < self.start or t >= self.end:
+            return 0.0
+        if self.ramp <= 0:
+            return 1.0
+        return min(1.0, (t - self.start) / self.ramp, (self.end - t) / self.ramp)
+
+    def __call__(self, t: float) -> float:
+        return self.base(t) * self.extra * self.shape(t)

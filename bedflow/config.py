@@ -127,6 +127,16 @@ class Downstream:
 
 
 @dataclass
+class Opel:
+    """OPEL-style escalation levels, declared daily at the census from occupied / open base beds."""
+
+    thresholds: List[float] = field(default_factory=lambda: [0.85, 0.92, 0.97])  # OPEL 2, 3, 4
+    stop_electives_at: int = 5  # electives stop at this level or above (5: never)
+    open_escalation_at: int = 5  # escalation beds forced open at this level or above (5: never)
+    discharge_effort: List[float] = field(default_factory=lambda: [1.0, 1.0, 1.0, 1.0])
+
+
+@dataclass
 class System:
     name: str = "custom"
     when_full: WhenFull = WhenFull.wait
@@ -138,6 +148,7 @@ class System:
     discharge: Discharge = field(default_factory=Discharge)
     downstream: Downstream = field(default_factory=Downstream)
     mo_reference: float = 0.0
+    opel: Opel = field(default_factory=Opel)
 
 
 @dataclass
@@ -151,6 +162,7 @@ class Sim:
     census_hour: float = 8.0
     warm_start: bool = True
     progress: bool = True
+    event_log: bool = False
 
 
 # --------------------------------------------------------------------------- interventions
@@ -241,6 +253,46 @@ class Interventions:
         return [f.name for f in fields(self) if getattr(self, f.name) is not None]
 
 
+# --------------------------------------------------------------------------- scenarios
+
+
+@dataclass
+class Surge:
+    """Extra emergency demand between two dates: factor 1.19 means 19% more arrivals."""
+
+    site: str = "all"
+    start: str = ""
+    end: str = ""
+    factor: float = 1.0
+    ramp_days: float = 0.0
+    frail_only: bool = False
+    los_factor: float = 1.0
+
+
+@dataclass
+class Closure:
+    site: str = ""
+    start: str = ""
+    end: str = ""
+    beds: int = 0
+
+
+@dataclass
+class RingFence:
+    site: str = ""
+    beds: int = 0
+
+
+@dataclass
+class Scenario:
+    name: str = "none"
+    description: str = ""
+    surges: List[Surge] = field(default_factory=list)
+    closures: List[Closure] = field(default_factory=list)
+    ring_fenced: List[RingFence] = field(default_factory=list)
+    highlight: List[str] = field(default_factory=list)  # [start, end] shaded in plots
+
+
 @dataclass
 class Costs:
     acute_bed_day: float = 346.0
@@ -251,6 +303,7 @@ class Config:
     sim: Sim = field(default_factory=Sim)
     system: System = field(default_factory=System)
     intervention: Interventions = field(default_factory=Interventions)
+    scenario: Scenario = field(default_factory=Scenario)
     costs: Costs = field(default_factory=Costs)
 
     def baseline(self) -> "Config":
@@ -394,9 +447,90 @@ def validate(cfg: Config) -> Config:
                 ):
                     _fail(f"system.sites.{sid}.downstream.{p}",
                           f"is 0 but patients are sent on pathway {p}: they could never leave")
+    _check_opel(y.opel)
+    _check_scenario(cfg)
     _check_interventions(cfg.intervention)
     _at_least("costs.acute_bed_day", cfg.costs.acute_bed_day, 0.0)
     return cfg
+
+
+def _check_opel(o: Opel) -> None:
+    th = list(o.thresholds)
+    if len(th) != 3 or any(not isinstance(x, (int, float)) for x in th) or th != sorted(th):
+        _fail("system.opel.thresholds", f"needs 3 ascending occupancies (OPEL 2, 3, 4), got {th}")
+    for i, x in enumerate(th):
+        _at_least(f"system.opel.thresholds[{i}]", x, 0.0)
+    for key in ("stop_electives_at", "open_escalation_at"):
+        v = getattr(o, key)
+        if not 1 <= v <= 5:
+            _fail(f"system.opel.{key}", f"must be an OPEL level 1-4, or 5 for never; got {v}")
+    eff = list(o.discharge_effort)
+    if len(eff) != 4:
+        _fail("system.opel.discharge_effort", f"needs 4 multipliers (OPEL 1-4), got {len(eff)}")
+    for i, x in enumerate(eff):
+        _at_least(f"system.opel.discharge_effort[{i}]", x, 0.0)
+        if x == 0:
+            _fail(f"system.opel.discharge_effort[{i}]", "must be > 0")
+
+
+def run_dates(sim: Sim) -> tuple[dt.date, dt.date]:
+    """First and last calendar day the run covers (warm-up included)."""
+    start = dt.date.fromisoformat(str(sim.start_date))
+    return start, start + dt.timedelta(days=math.ceil(sim.warmup_days + sim.horizon_days) - 1)
+
+
+def _date_range(key: str, start: str, end: str, sim: Sim) -> None:
+    first, last = run_dates(sim)
+    d = {}
+    for k, v in (("start", start), ("end", end)):
+        try:
+            d[k] = dt.date.fromisoformat(str(v))
+        except ValueError:
+            _fail(f"{key}.{k}", f"must be an ISO date (YYYY-MM-DD), got {v!r}")
+        if not first <= d[k] <= last:
+            _fail(f"{key}.{k}", f"{v} is outside the run ({first} to {last})")
+    if d["end"] < d["start"]:
+        _fail(f"{key}.end", f"{end} is before start {start}")
+
+
+def _site(key: str, site: str, cfg: Config, allow_all: bool = False) -> None:
+    if allow_all and site == "all":
+        return
+    if site not in cfg.system.sites:
+        known = ", ".join(cfg.system.sites) + (", all" if allow_all else "")
+        _fail(key, f"unknown site {site!r} (sites: {known})")
+
+
+def _check_scenario(cfg: Config) -> None:
+    sc, sim = cfg.scenario, cfg.sim
+    for i, s in enumerate(sc.surges):
+        k = f"scenario.surges[{i}]"
+        _site(f"{k}.site", s.site, cfg, allow_all=True)
+        _date_range(k, s.start, s.end, sim)
+        _at_least(f"{k}.factor", s.factor, 1.0)
+        _at_least(f"{k}.ramp_days", s.ramp_days, 0.0)
+        _at_least(f"{k}.los_factor", s.los_factor, 0.0)
+        if s.los_factor == 0:
+            _fail(f"{k}.los_factor", "must be > 0")
+        if s.frail_only and not any(c.frail for c in cfg.system.cohorts.values()):
+            _fail(f"{k}.frail_only", "the system has no frail cohort")
+    for i, c in enumerate(sc.closures):
+        k = f"scenario.closures[{i}]"
+        _site(f"{k}.site", c.site, cfg)
+        _date_range(k, c.start, c.end, sim)
+        _non_negative_int(f"{k}.beds", c.beds)
+        if c.beds > cfg.system.sites[c.site].beds:
+            _fail(f"{k}.beds", f"{c.beds} is more than the site's {cfg.system.sites[c.site].beds} beds")
+    for i, r in enumerate(sc.ring_fenced):
+        k = f"scenario.ring_fenced[{i}]"
+        _site(f"{k}.site", r.site, cfg)
+        _non_negative_int(f"{k}.beds", r.beds)
+        if r.beds > cfg.system.sites[r.site].beds:
+            _fail(f"{k}.beds", f"{r.beds} is more than the site's {cfg.system.sites[r.site].beds} beds")
+    if sc.highlight:
+        if len(sc.highlight) != 2:
+            _fail("scenario.highlight", "needs [start, end] dates")
+        _date_range("scenario.highlight", sc.highlight[0], sc.highlight[1], sim)
 
 
 def _check_interventions(iv: Interventions) -> None:

@@ -32,8 +32,9 @@ class _Slots:
 class FrontDoor:
     """Per-site decisions for one emergency arrival: prevented, avoided, or admitted (how)."""
 
-    def __init__(self, iv: Interventions, streams: Streams, sid: str, p2_places):
-        name = f"{sid}/intervention"
+    def __init__(self, iv: Interventions, streams: Streams, name: str, ward):
+        """`name` keys this arrival stream's draws; caseloads are the site's, in ward.community."""
+        p2_places = ward.places["P2"]
         self.prevent = []  # (draw, share, frail_only)
         for key in ("care_navigation", "self_care", "healthy_living"):
             d = getattr(iv, key)
@@ -49,14 +50,16 @@ class FrontDoor:
         if rr is not None:
             self.teams.append((streams(f"{name}/rapid_response", "uniform"), rr.eligible_share,
                                DurationSampler(rr.episode, streams, f"{name}/rapid_response/episode"),
-                               1.0, _Slots(rr.caseload_per_site)))
+                               1.0, ward.community.setdefault(
+                                   "rapid_response", _Slots(rr.caseload_per_site))))
         vw = iv.virtual_ward
         if vw is not None:
             # ~2.5 virtual-ward admissions per admission avoided: each avoided one holds a bed
             # for that many episodes' worth of time
             self.teams.append((streams(f"{name}/virtual_ward", "uniform"), vw.eligible_share,
                                DurationSampler(vw.episode, streams, f"{name}/virtual_ward/episode"),
-                               vw.admissions_per_avoided, _Slots(vw.beds_per_site)))
+                               vw.admissions_per_avoided, ward.community.setdefault(
+                                   "virtual_ward", _Slots(vw.beds_per_site))))
         icc = iv.integrated_care_centre
         self.step_up = None if icc is None else (
             streams(f"{name}/integrated_care_centre", "uniform"), icc.step_up_share,

@@ -25,16 +25,16 @@ from typing import List
 import numpy as np
 import simpy
 
-from .calendar import Calendar, DemandRate, after_working_time
+from .calendar import Calendar, DemandRate, SurgeRate, after_working_time
 from .config import DOWNSTREAM, PATHWAYS, Config, Site, WhenFull
 from .distributions import DurationSampler
 from .interventions import ADMIT, AVOIDED, FrontDoor, delay_factors, extra_places, site_cost
-from .recorder import SiteRecorder
+from .recorder import EventLog, SiteRecorder
 from .streams import Streams
 
 CENSUS_FIELDS = ("occupied", "medically_optimised", "ed_waiting", "available_beds",
-                 "escalation_open", "downstream_waiting", "admissions", "waits_over_12h",
-                 "elective_cancelled")
+                 "escalation_open", "downstream_waiting", "opel_level", "admissions",
+                 "waits_over_12h", "elective_cancelled")
 """The 08:00 census: the state at 08:00, and the last three count events since the previous one."""
 
 
@@ -72,38 +72,56 @@ class Places:
 
 
 class Ward:
-    """One acute site: its bed base, escalation beds, ED queue, downstream places and records."""
+    """One acute site: its beds, escalation beds, ED queue, downstream places and records.
 
-    def __init__(self, sid: str, site: Site, rec: SiteRecorder):
+    `occupied` and `capacity` are the general beds emergency patients can use; ring-fenced
+    elective beds (a scenario) are counted apart in `rf_occupied` / `rf_capacity`.
+    """
+
+    def __init__(self, sid: str, site: Site, rec: SiteRecorder, ring_fenced: int = 0):
         self.sid = sid
         self.site = site
         self.beds = site.beds
-        self.capacity = site.beds
+        self.rf_capacity = ring_fenced
+        self.rf_occupied = 0
+        self.capacity = site.beds - ring_fenced
         self.occupied = 0
         self.queue: deque = deque()  # emergency patients waiting in ED (events)
         self.esc_beds = site.escalation_beds
         self.esc_open = False
-        self.open_n = site.escalation_open_at * site.beds
-        self.close_n = site.escalation_close_at * site.beds
+        self.esc_forced = False  # held open by the OPEL level until the next declaration
+        self.open_n = site.escalation_open_at * self.capacity
+        self.close_n = site.escalation_close_at * self.capacity
+        self.closed = 0  # beds closed by a scenario (ward closures)
+        self.opel = 1
         self.places = {p: Places(getattr(site.downstream, p)) for p in DOWNSTREAM}
+        self.community: dict = {}  # caseloads of front-door interventions, shared by all arrivals
         self.rec = rec
         self.mo_heap: list = []  # MO times not yet reached at the last census
         self.mo_started = 0
         self.mo_left = 0
+        self.free_ids: list = []  # bed numbers, only kept for the event log
+        self.last_id = 0
 
     def has_free_bed(self) -> bool:
         return self.occupied < self.capacity and not self.queue
+
+    def _serve_queue(self) -> None:
+        while self.queue and self.occupied < self.capacity:
+            self.occupied += 1
+            self.queue.popleft().succeed()
 
     def took_bed(self, t: float) -> None:
         self.occupied += 1
         self.rec.occupied_area += self.rec.rest(t)
         if self.esc_beds and not self.esc_open and self.occupied >= self.open_n:
-            self.esc_open = True
-            self.capacity += self.esc_beds
-            self.rec.escalation_area += self.esc_beds * self.rec.rest(t)
-            while self.queue and self.occupied < self.capacity:
-                self.occupied += 1
-                self.queue.popleft().succeed()
+            self.open_escalation(t)
+
+    def open_escalation(self, t: float) -> None:
+        self.esc_open = True
+        self.capacity += self.esc_beds
+        self.rec.escalation_area += self.esc_beds * self.rec.rest(t)
+        self._serve_queue()
 
     def freed_bed(self, t: float) -> None:
         """A patient left at t: hand the bed to the head of the ED queue, or free it."""
@@ -111,10 +129,23 @@ class Ward:
             self.queue.popleft().succeed()  # the waiting patient adds its own area on resuming
             return
         self.occupied -= 1
-        if self.esc_open and self.occupied < self.close_n:
+        if self.esc_open and not self.esc_forced and self.occupied < self.close_n:
             self.esc_open = False
             self.capacity -= self.esc_beds
             self.rec.escalation_area -= self.esc_beds * self.rec.rest(t)
+
+    def close_beds(self, n: int, t: float) -> None:
+        """Take n beds out of use (n < 0 reopens them); patients in them stay until they leave."""
+        self.closed += n
+        self.capacity -= n
+        self.rec.closed_area += n * self.rec.rest(t)
+        self._serve_queue()
+
+    def bed_id(self) -> int:
+        if self.free_ids:
+            return self.free_ids.pop()
+        self.last_id += 1
+        return self.last_id
 
     def mo_now(self, t: float) -> int:
         heap = self.mo_heap
@@ -137,17 +168,28 @@ class Model:
         self.streams = Streams(sim.seed, replication)
         self.divert = sys_.when_full is WhenFull.divert
         self.weekend = sys_.discharge.weekend_factor
-        self.wards = [Ward(sid, s, SiteRecorder(self.w, self.T)) for sid, s in sys_.sites.items()]
+        self.log = EventLog(replication) if sim.event_log else None
+        fenced = {}
+        for r in cfg.scenario.ring_fenced:
+            fenced[r.site] = fenced.get(r.site, 0) + r.beds
+        self.wards = [Ward(sid, s, SiteRecorder(self.w, self.T), fenced.get(sid, 0))
+                      for sid, s in sys_.sites.items()]
         iv = cfg.intervention
         self.interventions = bool(iv.active())
         for ward in self.wards:
             for p, n in extra_places(iv, ward.site.downstream.P1).items():
                 ward.places[p].capacity += n
         self.delay_factor = delay_factors(iv)
+        opel = sys_.opel
+        self.opel_thresholds = list(opel.thresholds)
+        self.effort = list(opel.discharge_effort)
+        self.effort_active = any(x != 1.0 for x in self.effort)
 
         cohorts = list(sys_.cohorts.values())
         norm = sum(c.share * c.los_factor for c in cohorts)
         self.cohort_cum = _cumulative([c.share for c in cohorts])
+        self.frail_cum = _cumulative([c.share if c.frail else 0.0 for c in cohorts]) \
+            if any(c.frail for c in cohorts) else None
         self.cohort_factor = [c.los_factor / norm for c in cohorts]
         self.cohort_frail = [c.frail for c in cohorts]
         self.cohort_path_cum = [_cumulative([getattr(c.pathways, p) for p in PATHWAYS])
@@ -189,20 +231,34 @@ class Model:
         m = self.delay_mean[pathway] * self.delay_factor[pathway]
         return m * math.exp(self.delay_sigma * z - self.delay_s2 / 2) if m > 0 else 0.0
 
+    def _rate(self, site: Site) -> DemandRate:
+        d = self.cfg.system.demand
+        return DemandRate(site.emergency_per_day, d.day_of_week, d.seasonality.amplitude,
+                          d.seasonality.peak_day, self.cal)
+
     # ------------------------------------------------------------------ processes
 
     def stay(self, ward: Ward, t_adm: float, los: float, pathway: int, work: float,
-             service: float):
+             service: float, pid: int = 0, fenced: bool = False):
         """From admission to leaving the acute bed; the bed is held throughout."""
-        env, rec = self.env, ward.rec
+        env, rec, log = self.env, ward.rec, self.log
         t_mo = t_adm + los
         if t_mo < self.T:
             rec.mo_area += rec.rest(t_mo)
             heapq.heappush(ward.mo_heap, t_mo)
             if t_mo >= self.w:
                 rec.mo_patients += 1
-        yield env.timeout(after_working_time(t_mo, work, self.cal, self.weekend) - t_adm)
+        if log is not None:
+            bed = ward.bed_id()
+            log.add(pid, "resource_use", "admitted", t_adm, ward.sid, PATHWAYS[pathway], bed)
+            log.add(pid, "queue", "medically_optimised", t_mo, ward.sid, PATHWAYS[pathway])
+        if self.effort_active:  # the discharge effort depends on the OPEL level at MO
+            yield env.timeout(los)
+            work *= self.effort[ward.opel - 1]
+        yield env.timeout(after_working_time(t_mo, work, self.cal, self.weekend) - env.now)
         if pathway:
+            if log is not None:
+                log.add(pid, "queue", "awaiting_place", env.now, ward.sid, PATHWAYS[pathway])
             pool = ward.places[PATHWAYS[pathway]]
             if pool.busy < pool.capacity and not pool.queue:
                 pool.busy += 1
@@ -215,10 +271,18 @@ class Model:
         if t_mo <= t:
             ward.mo_left += 1
         rec.left_bed(t_mo, t)
-        ward.freed_bed(t)
+        if log is not None:
+            log.add(pid, "resource_use_end", "bed_released", t, ward.sid, PATHWAYS[pathway], bed)
+            log.add(pid, "arrival_departure", "depart", t, ward.sid, PATHWAYS[pathway])
+            ward.free_ids.append(bed)
+        if fenced:
+            ward.rf_occupied -= 1
+        else:
+            ward.freed_bed(t)
 
-    def emergency(self, ward: Ward, los: float, pathway: int, work: float, service: float):
-        env, rec = self.env, ward.rec
+    def emergency(self, ward: Ward, los: float, pathway: int, work: float, service: float,
+                  pid: int = 0):
+        env, rec, log = self.env, ward.rec, self.log
         t = env.now
         if t >= self.w:
             rec.emergency_arrivals += 1
@@ -227,8 +291,13 @@ class Model:
         elif self.divert:
             if t >= self.w:
                 rec.diverted += 1
+            if log is not None:
+                log.add(pid, "queue", "diverted", t, ward.sid, PATHWAYS[pathway])
+                log.add(pid, "arrival_departure", "depart", t, ward.sid, PATHWAYS[pathway])
             return
         else:
+            if log is not None:
+                log.add(pid, "queue", "ed_wait_begins", t, ward.sid, PATHWAYS[pathway])
             ev = env.event()
             ward.queue.append(ev)
             rec.ed_area += rec.rest(t)
@@ -238,38 +307,41 @@ class Model:
             rec.occupied_area += rec.rest(now)
         t_adm = env.now
         rec.emergency_admitted(t, t_adm)
-        yield from self.stay(ward, t_adm, los, pathway, work, service)
+        yield from self.stay(ward, t_adm, los, pathway, work, service, pid)
 
-    def arrivals(self, ward: Ward):
-        sys_ = self.cfg.system
-        site = ward.site
-        rate = DemandRate(site.emergency_per_day, sys_.demand.day_of_week,
-                          sys_.demand.seasonality.amplitude, sys_.demand.seasonality.peak_day,
-                          self.cal)
+    def arrivals(self, ward: Ward, rate, name: str, cohort_cum, los_factor: float = 1.0,
+                 door_name: str | None = None):
+        """Non-homogeneous Poisson arrivals by thinning; each patient's attributes drawn now."""
         lam_max = rate.max
         if lam_max <= 0:
             return
-        name = f"{ward.sid}/emergency"
         gap = self.streams(f"{name}/arrivals", "exponential")
         thin = self.streams(f"{name}/thinning", "uniform")
         u_cohort, u_path, z_delay, los, service = self._attributes(name, elective=False)
         s1, s2, s3 = (service[p] for p in DOWNSTREAM)
-        door = FrontDoor(self.cfg.intervention, self.streams, ward.sid, ward.places["P2"]) \
+        door = FrontDoor(self.cfg.intervention, self.streams, door_name, ward) \
             if self.interventions else None
-        env, rec, w = self.env, ward.rec, self.w
-        cohort_cum, factors, path_cum = self.cohort_cum, self.cohort_factor, self.cohort_path_cum
-        t = env.now
+        env, rec, w, log, sid = self.env, ward.rec, self.w, self.log, ward.sid
+        factors, path_cum = self.cohort_factor, self.cohort_path_cum
+        t = max(env.now, getattr(rate, "start", 0.0))
+        end = getattr(rate, "end", math.inf)
         while True:
             t += gap() / lam_max
+            if t >= end:
+                return
             if thin() * lam_max > rate(t):
                 continue
             yield env.timeout(t - env.now)
             # every attribute is drawn now, one draw per stream, whatever happens next
             c = _pick(cohort_cum, u_cohort())
             p = _pick(path_cum[c], u_path())
-            stay = los(factors[c])
+            stay = los(factors[c] * los_factor)
             z = z_delay()
             services = (0.0, s1(), s2(), s3())
+            pid = 0
+            if log is not None:
+                pid = log.new_patient()
+                log.add(pid, "arrival_departure", "arrival", t, sid, PATHWAYS[p])
             if door is not None:
                 frail = self.cohort_frail[c]
                 fate, p = door.arrive(env, frail, p)
@@ -280,10 +352,14 @@ class Model:
                             rec.avoided += 1
                         else:
                             rec.prevented += 1
+                    if log is not None:
+                        what = "admission_avoided" if fate == AVOIDED else "demand_prevented"
+                        log.add(pid, "queue", what, t, sid, PATHWAYS[p])
+                        log.add(pid, "arrival_departure", "depart", t, sid, PATHWAYS[p])
                     continue
                 if frail:
                     stay *= door.frail_los_factor
-            env.process(self.emergency(ward, stay, p, self._work(p, z), services[p]))
+            env.process(self.emergency(ward, stay, p, self._work(p, z), services[p], pid))
 
     def electives(self, ward: Ward):
         """Each weekday at the admit hour: today's bookings plus those rebooked for today."""
@@ -291,9 +367,10 @@ class Model:
         if site.elective_per_weekday <= 0:
             return
         e = self.cfg.system.electives
+        stop_at = self.cfg.system.opel.stop_electives_at
         _, u_path, z_delay, los, service = self._attributes(f"{ward.sid}/elective", elective=True)
-        env, rec, path_cum = self.env, ward.rec, self.elective_path_cum
-        rebook: deque = deque()  # (due day, los, pathway, work, service)
+        env, rec, path_cum, log = self.env, ward.rec, self.elective_path_cum, self.log
+        rebook: deque = deque()  # (due day, los, pathway, work, service, patient id)
         hour = e.admit_hour / 24.0
         for day in range(math.ceil(self.T)):
             if day + hour >= self.T:
@@ -307,36 +384,77 @@ class Model:
             for _ in range(site.elective_per_weekday):
                 p = _pick(path_cum, u_path())
                 todays.append((los(), p, self._work(p, z_delay()),
-                               service[PATHWAYS[p]]() if p else 0.0))
+                               service[PATHWAYS[p]]() if p else 0.0,
+                               log.new_patient() if log is not None else 0))
             t = env.now
             observe = t >= self.w
-            for stay, p, work, s in todays:
-                if ward.has_free_bed() and \
+            stopped = ward.opel >= stop_at
+            for stay, p, work, s, pid in todays:
+                if log is not None:
+                    log.add(pid, "arrival_departure", "arrival", t, ward.sid, PATHWAYS[p])
+                if ward.rf_occupied < ward.rf_capacity:  # ring-fenced beds first, whatever the level
+                    ward.rf_occupied += 1
+                    rec.occupied_area += rec.rest(t)
+                    rec.elective_admitted += observe
+                    env.process(self.stay(ward, t, stay, p, work, s, pid, fenced=True))
+                    continue
+                if not stopped and ward.has_free_bed() and \
                         ward.occupied < site.elective_max_occupancy * ward.capacity:
                     ward.took_bed(t)
                     rec.elective_admitted += observe
-                    env.process(self.stay(ward, t, stay, p, work, s))
-                else:
-                    rec.cancelled(t)
-                    rebook.append((day + e.rebook_after_days, stay, p, work, s))
+                    env.process(self.stay(ward, t, stay, p, work, s, pid))
+                    continue
+                rec.cancelled(t)
+                rebook.append((day + e.rebook_after_days, stay, p, work, s, pid))
+                if log is not None:
+                    log.add(pid, "queue", "elective_cancelled", t, ward.sid, PATHWAYS[p])
+                    log.add(pid, "arrival_departure", "depart", t, ward.sid, PATHWAYS[p])
 
-    def census_process(self):
+    def declare_opel(self, ward: Ward, t: float) -> int:
+        """The day's OPEL level from occupied / open base beds; apply the level's actions."""
+        open_beds = max(ward.beds - ward.closed, 1)
+        occ = (ward.occupied + ward.rf_occupied) / open_beds
+        level = 1 + sum(occ >= x for x in self.opel_thresholds)
+        ward.opel = level
+        force = level >= self.cfg.system.opel.open_escalation_at
+        ward.esc_forced = force and ward.esc_beds > 0
+        if ward.esc_forced and not ward.esc_open:
+            ward.open_escalation(t)
+        return level
+
+    def daily(self):
+        """Every day at the census hour: declare OPEL levels, and in the window, take the census."""
         env = self.env
         h = self.cfg.sim.census_hour / 24.0
         c = self.census
-        for i, d in enumerate(self.census_days):
+        first = self.census_days[0] if self.census_days else math.inf
+        for d in range(math.ceil(self.T) + 1):
+            if d + h >= self.T:
+                return
             yield env.timeout(d + h - env.now)
             t = env.now
             for j, ward in enumerate(self.wards):
-                c["occupied"][i, j] = ward.occupied
+                level = self.declare_opel(ward, t)
+                if d < first:
+                    continue
+                i = d - first
+                ward.rec.opel_days[level - 1] += 1
+                c["occupied"][i, j] = ward.occupied + ward.rf_occupied
                 c["medically_optimised"][i, j] = ward.mo_now(t)
                 c["ed_waiting"][i, j] = len(ward.queue)
-                c["available_beds"][i, j] = ward.capacity
+                c["available_beds"][i, j] = ward.capacity + ward.rf_capacity
                 c["escalation_open"][i, j] = ward.esc_beds if ward.esc_open else 0
                 c["downstream_waiting"][i, j] = sum(len(p.queue) for p in ward.places.values())
+                c["opel_level"][i, j] = level
                 since = ward.rec.since_census
                 c["admissions"][i, j], c["waits_over_12h"][i, j], c["elective_cancelled"][i, j] = since
                 ward.rec.since_census = [0, 0, 0]
+
+    def closure(self, ward: Ward, beds: int, start: float, end: float):
+        yield self.env.timeout(start - self.env.now)
+        ward.close_beds(beds, start)
+        yield self.env.timeout(end - start)
+        ward.close_beds(-beds, end)
 
     # ------------------------------------------------------------------ warm start
 
@@ -352,10 +470,7 @@ class Model:
         site = ward.site
         name = f"{ward.sid}/initial"
         rng = st.rng(f"{name}/counts")
-        rate = DemandRate(site.emergency_per_day, sys_.demand.day_of_week,
-                          sys_.demand.seasonality.amplitude, sys_.demand.seasonality.peak_day,
-                          self.cal)
-        lam_e = rate.mean_over_week(0.0)
+        lam_e = self._rate(site).mean_over_week(0.0)
         lam_el = site.elective_per_weekday * 5.0 / 7.0
         n_e = int(rng.poisson(lam_e * sys_.los.emergency.mean_days))
         n_el = int(rng.poisson(lam_el * sys_.los.elective.mean_days))
@@ -373,7 +488,11 @@ class Model:
                 remaining = u() * los_el()
             ward.took_bed(0.0)
             s = service[PATHWAYS[p]]() if p else 0.0
-            env.process(self.stay(ward, 0.0, remaining, p, self._work(p, z_delay()), s))
+            pid = 0
+            if self.log is not None:  # already in a bed when the clock starts
+                pid = self.log.new_patient()
+                self.log.add(pid, "arrival_departure", "arrival", 0.0, ward.sid, PATHWAYS[p])
+            env.process(self.stay(ward, 0.0, remaining, p, self._work(p, z_delay()), s, pid))
         flow = [0.0] * 4
         # pathway flows per day at time zero, for the downstream places
         for c, cohort in enumerate(sys_.cohorts.values()):
@@ -393,13 +512,26 @@ class Model:
     # ------------------------------------------------------------------ run
 
     def run(self):
-        env = self.env
+        env, cal, sc = self.env, self.cal, self.cfg.scenario
+        by_id = {w.sid: w for w in self.wards}
         for ward in self.wards:
             if self.cfg.sim.warm_start:
                 self.warm_start(ward)
-            env.process(self.arrivals(ward))
+            env.process(self.arrivals(ward, self._rate(ward.site), f"{ward.sid}/emergency",
+                                      self.cohort_cum, door_name=f"{ward.sid}/intervention"))
             env.process(self.electives(ward))
-        env.process(self.census_process())
+        for k, s in enumerate(sc.surges):
+            for ward in (self.wards if s.site == "all" else [by_id[s.site]]):
+                rate = SurgeRate(self._rate(ward.site), s.factor, cal.day_of(s.start),
+                                 cal.day_of(s.end) + 1, s.ramp_days)
+                name = f"{ward.sid}/surge{k}"
+                env.process(self.arrivals(ward, rate, name,
+                                          self.frail_cum if s.frail_only else self.cohort_cum,
+                                          s.los_factor, door_name=f"{name}/intervention"))
+        for c in sc.closures:
+            env.process(self.closure(by_id[c.site], c.beds, cal.day_of(c.start),
+                                     cal.day_of(c.end) + 1))
+        env.process(self.daily())
         env.run(until=self.T)
         return self
 
@@ -414,4 +546,5 @@ def run_replication(cfg: Config, replication: int) -> dict:
         row["intervention_cost"] = site_cost(cfg, ward.site.downstream.P1)
         rows.append(row)
     return {"replication": replication, "rows": rows, "census_days": m.census_days,
-            "census": m.census, "sites": [w.sid for w in m.wards]}
+            "census": m.census, "sites": [w.sid for w in m.wards],
+            "events": m.log.frame() if m.log is not None else None}

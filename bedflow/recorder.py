@@ -54,6 +54,7 @@ class SiteRecorder:
         "waits_over_4h", "waits_over_12h", "wait_hist", "elective_admitted", "elective_cancelled",
         "occupied_area", "mo_area", "ed_area", "escalation_area", "mo_patients", "delay_sum",
         "delay_n", "delay_hist", "discharges", "since_census", "prevented", "avoided",
+        "closed_area", "opel_days",
     )
 
     def __init__(self, w: float, T: float):
@@ -64,6 +65,8 @@ class SiteRecorder:
         self.wait_hist = Histogram(0.1, 168.0)  # hours
         self.elective_admitted = self.elective_cancelled = 0
         self.occupied_area = self.mo_area = self.ed_area = self.escalation_area = 0.0
+        self.closed_area = 0.0  # bed-days closed by a scenario
+        self.opel_days = [0, 0, 0, 0]  # observed days declared at OPEL 1-4
         self.mo_patients = 0
         self.delay_sum = 0.0
         self.delay_n = 0
@@ -121,7 +124,7 @@ class SiteRecorder:
         span = self.T - self.w
         mean_occ = self.occupied_area / span
         mean_esc = self.escalation_area / span
-        available = beds + mean_esc
+        available = beds + mean_esc - self.closed_area / span
         mean_mo = self.mo_area / span
         n = self.admissions
         return {
@@ -150,4 +153,39 @@ class SiteRecorder:
             "mean_delay_days": self.delay_sum / self.delay_n if self.delay_n else math.nan,
             "p95_delay_days": self.delay_hist.quantile(0.95),
             "escalation_bed_days": self.escalation_area,
+            "closed_bed_days": self.closed_area,
+            "opel1_days": self.opel_days[0],
+            "opel2_days": self.opel_days[1],
+            "opel3_days": self.opel_days[2],
+            "opel4_days": self.opel_days[3],
         }
+
+
+class EventLog:
+    """Opt-in patient event log (memory grows with the run), in the columns vidigi animates:
+    entity_id/patient, event_type (arrival_departure, queue, resource_use, resource_use_end),
+    event, time (days), plus site, pathway and resource_id (the bed) for resource events."""
+
+    COLUMNS = ("patient", "event_type", "event", "time", "site", "pathway", "resource_id")
+
+    def __init__(self, replication: int):
+        self.replication = replication
+        self.rows: list = []
+        self.last_id = 0
+
+    def new_patient(self) -> int:
+        self.last_id += 1
+        return self.last_id
+
+    def add(self, patient, event_type, event, t, site, pathway, resource_id=-1) -> None:
+        self.rows.append((patient, event_type, event, t, site, pathway, resource_id))
+
+    def frame(self):
+        import pandas as pd
+
+        df = pd.DataFrame(self.rows, columns=list(self.COLUMNS))
+        df = df.sort_values(["time", "patient"], kind="stable").reset_index(drop=True)
+        df.insert(0, "replication", self.replication)
+        df["run_number"] = self.replication + 1
+        df["entity_id"] = df["patient"]
+        return df

@@ -37,7 +37,8 @@ def system_rows(replications: pd.DataFrame) -> pd.DataFrame:
            "waits_over_12h", "elective_admitted", "elective_cancelled", "beds",
            "mean_available_beds", "mean_occupied", "mean_medically_optimised",
            "medically_optimised_patients", "mo_bed_days", "discharges", "escalation_bed_days",
-           "mean_ed_waiting", "demand_prevented", "admissions_avoided", "intervention_cost"]
+           "mean_ed_waiting", "demand_prevented", "admissions_avoided", "intervention_cost",
+           "closed_bed_days", "opel1_days", "opel2_days", "opel3_days", "opel4_days"]
     out = g[add].sum()
 
     def weighted(col: str, weight: str) -> pd.Series:
@@ -49,6 +50,8 @@ def system_rows(replications: pd.DataFrame) -> pd.DataFrame:
     out["mean_wait_hours"] = weighted("mean_wait_hours", "admissions")
     out["mean_delay_days"] = weighted("mean_delay_days", "discharges")
     out["occupancy"] = out["mean_occupied"] / out["mean_available_beds"]
+    for k in range(1, 5):  # a system-day's level: the days summed over sites, per site
+        out[f"opel{k}_days"] = out[f"opel{k}_days"] / replications["site"].nunique()
     out["mo_share_of_occupied"] = out["mean_medically_optimised"] / out["mean_occupied"]
     out = out.reset_index()
     out.insert(1, "site", "system")
@@ -76,6 +79,7 @@ class Results:
     replications: pd.DataFrame  # one row per replication and site
     system: pd.DataFrame  # one row per replication, the sites added up
     daily: pd.DataFrame  # 08:00 census per replication, day and site
+    events: pd.DataFrame | None = None  # patient event log, when sim.event_log is on
     baseline: "Results | None" = None  # the same seeds with every intervention off
     comparison: pd.DataFrame | None = None  # paired differences against the baseline
 

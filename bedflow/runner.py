@@ -48,7 +48,9 @@ def _results(cfg: Config, outputs: list[dict]) -> Results:
     reps = pd.DataFrame([row for o in outputs for row in o["rows"]])
     start = np.datetime64(dt.date.fromisoformat(cfg.sim.start_date), "D")
     daily = daily_frame(outputs, lambda days: start + days.astype("timedelta64[D]"))
-    return Results(config=cfg, replications=reps, system=system_rows(reps), daily=daily)
+    events = [o["events"] for o in outputs if o.get("events") is not None]
+    return Results(config=cfg, replications=reps, system=system_rows(reps), daily=daily,
+                   events=pd.concat(events, ignore_index=True) if events else None)
 
 
 def simulate(cfg, *, jobs: int | None = None, progress: bool | None = None) -> Results:

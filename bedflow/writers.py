@@ -103,6 +103,9 @@ def write_run(results: Results, folder: Path, prov: dict) -> list[Path]:
         save(beds_released_chart(results.comparison, f"Acute beds released: {names}"),
              folder / "beds_released.png")
         written.append(folder / "beds_released.png")
+    if results.events is not None:
+        written.append(atomic_write(folder / "events.parquet",
+                                    lambda p: results.events.to_parquet(p, index=False)))
     written += [
         atomic_write(folder / "replications.parquet",
                      lambda p: results.replications.to_parquet(p, index=False)),
