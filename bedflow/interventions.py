@@ -11,22 +11,10 @@ from __future__ import annotations
 
 from .config import Config, Interventions
 from .distributions import DurationSampler
+from .pools import Places
 from .streams import Streams
 
 ADMIT, PREVENTED, AVOIDED = 0, 1, 2
-
-
-class _Slots:
-    """A community caseload or set of beds: taken if one is free, released after a hold."""
-
-    __slots__ = ("capacity", "busy")
-
-    def __init__(self, capacity: int):
-        self.capacity = capacity
-        self.busy = 0
-
-    def release(self, _event=None) -> None:
-        self.busy -= 1
 
 
 class FrontDoor:
@@ -51,7 +39,7 @@ class FrontDoor:
             self.teams.append((streams(f"{name}/rapid_response", "uniform"), rr.eligible_share,
                                DurationSampler(rr.episode, streams, f"{name}/rapid_response/episode"),
                                1.0, ward.community.setdefault(
-                                   "rapid_response", _Slots(rr.caseload_per_site))))
+                                   "rapid_response", Places(rr.caseload_per_site))))
         vw = iv.virtual_ward
         if vw is not None:
             # ~2.5 virtual-ward admissions per admission avoided: each avoided one holds a bed
@@ -59,7 +47,7 @@ class FrontDoor:
             self.teams.append((streams(f"{name}/virtual_ward", "uniform"), vw.eligible_share,
                                DurationSampler(vw.episode, streams, f"{name}/virtual_ward/episode"),
                                vw.admissions_per_avoided, ward.community.setdefault(
-                                   "virtual_ward", _Slots(vw.beds_per_site))))
+                                   "virtual_ward", Places(vw.beds_per_site))))
         icc = iv.integrated_care_centre
         self.step_up = None if icc is None else (
             streams(f"{name}/integrated_care_centre", "uniform"), icc.step_up_share,

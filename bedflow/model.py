@@ -29,6 +29,7 @@ from .calendar import Calendar, DemandRate, SurgeRate, after_working_time
 from .config import DOWNSTREAM, PATHWAYS, Config, Site, WhenFull
 from .distributions import DurationSampler
 from .interventions import ADMIT, AVOIDED, FrontDoor, delay_factors, extra_places, site_cost
+from .pools import Places
 from .recorder import EventLog, SiteRecorder
 from .streams import Streams
 
@@ -52,23 +53,6 @@ def _pick(cum: List[float], u: float) -> int:
     while u >= cum[i]:
         i += 1
     return i
-
-
-class Places:
-    """A pool of downstream places (or any slots) with a FIFO queue of waiting patients."""
-
-    __slots__ = ("capacity", "busy", "queue")
-
-    def __init__(self, capacity: int):
-        self.capacity = capacity
-        self.busy = 0
-        self.queue: deque = deque()
-
-    def release(self, _event=None) -> None:
-        if self.queue:
-            self.queue.popleft().succeed()
-        else:
-            self.busy -= 1
 
 
 class Ward:
