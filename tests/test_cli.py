@@ -7,7 +7,8 @@ import sys
 import pandas as pd
 import pytest
 
-from bedflow.cli import main
+from conftest import assert_rejected
+
 
 QUICK = ["system=single_ward", "sim.replications=2", "sim.horizon_days=30", "sim.warmup_days=5"]
 
@@ -71,14 +72,7 @@ BAD = [
 
 @pytest.mark.parametrize("args,key", BAD, ids=[" ".join(a) for a, _ in BAD])
 def test_bad_input_one_line_exit_2_nothing_written(args, key, tmp_path, monkeypatch, capsys):
-    monkeypatch.chdir(tmp_path)
-    with pytest.raises(SystemExit) as e:
-        main(["system=single_ward", *args])
-    assert e.value.code == 2
-    err = capsys.readouterr().err.strip()
-    assert err.count("\n") == 0 and err.startswith("bedflow: error:") and key in err, err
-    assert "Traceback" not in err
-    assert not (tmp_path / "results").exists()
+    assert_rejected(["system=single_ward", *args], key, tmp_path, monkeypatch, capsys)
 
 
 def test_bad_input_from_the_shell(tmp_path):

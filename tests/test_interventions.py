@@ -7,8 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bedflow.cli import main
-from conftest import run
+from conftest import assert_rejected, run
 
 KM = ["sim.replications=3", "sim.horizon_days=120", "sim.jobs=2"]
 
@@ -115,13 +114,7 @@ def test_each_intervention_acts_through_its_mechanism(name, kpi):
      "intervention.virtual_ward.beds_per_site"),
 ])
 def test_bad_intervention_input(args, key, tmp_path, monkeypatch, capsys):
-    monkeypatch.chdir(tmp_path)
-    with pytest.raises(SystemExit) as e:
-        main(args)
-    assert e.value.code == 2
-    err = capsys.readouterr().err.strip()
-    assert "\n" not in err and key in err, err
-    assert not (tmp_path / "results").exists()
+    assert_rejected(args, key, tmp_path, monkeypatch, capsys)
 
 
 def test_cli_writes_comparison_and_multirun_combines(tmp_path):

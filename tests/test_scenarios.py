@@ -5,8 +5,7 @@ import pandas as pd
 import pytest
 
 from bedflow.calendar import Calendar, DemandRate
-from bedflow.cli import main
-from conftest import run
+from conftest import assert_rejected, run
 
 # observe 1 Nov 2016 - 28 Feb 2017 after a 30-day warm-up
 WINTER = ["sim.start_date=2016-10-02", "sim.warmup_days=30", "sim.horizon_days=120",
@@ -120,10 +119,4 @@ def test_event_log_for_vidigi():
     (["system.opel.thresholds=[0.9,0.8,0.95]"], "system.opel.thresholds"),
 ])
 def test_bad_scenario_input(args, key, tmp_path, monkeypatch, capsys):
-    monkeypatch.chdir(tmp_path)
-    with pytest.raises(SystemExit) as e:
-        main(args)
-    assert e.value.code == 2
-    err = capsys.readouterr().err.strip()
-    assert "\n" not in err and key in err, err
-    assert not (tmp_path / "results").exists()
+    assert_rejected(args, key, tmp_path, monkeypatch, capsys)
