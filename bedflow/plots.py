@@ -7,7 +7,7 @@ Figures; files are written only through `atomic_write` (by `save` and by the rep
 Matplotlib runs headless (Agg).
 
 Elements carry a `gid` ("median", "band50", "band90", "bed_base", "pct85", "pct92",
-"mo_reference", "shaded", "bed_release") so tests can find what was drawn without pixels.
+"mo_reference", "shaded") so tests can find what was drawn without pixels.
 """
 
 from __future__ import annotations
@@ -311,39 +311,6 @@ def cancellations_chart(daily: pd.DataFrame, periods: Sequence[Period] = ()) -> 
                  fontsize=12, fontweight="bold")
     ax.legend(loc="upper left", fontsize=8, framealpha=0.9)
     ax.grid(axis="y", color="#dddddd", lw=0.6)
-    return _finish(fig)
-
-
-def bed_release_chart(comparison: pd.DataFrame, kpi: str = "beds_released",
-                      names: dict | None = None) -> Figure | None:
-    """Beds released by the intervention per site (and the system), with the 95% interval."""
-    df = comparison[comparison["kpi"] == kpi]
-    if df.empty:
-        return None
-    df = pd.concat([df[df["site"] == "system"], df[df["site"] != "system"]])
-    labels = ["all sites" if s == "system" else s for s in df["site"]]
-    m = df["difference_mean"].to_numpy(float)
-    err = np.vstack([m - df["difference_ci_low"].to_numpy(float),
-                     df["difference_ci_high"].to_numpy(float) - m])
-    y = np.arange(len(df))[::-1]
-    fig, ax = plt.subplots(figsize=(9, 0.9 + 0.42 * len(df)), layout="constrained")
-    colors = [BASE if s == "system" else FAN for s in df["site"]]
-    ax.barh(y, m, color=colors, alpha=0.8, gid="bed_release", label="mean difference")
-    ax.errorbar(m, y, xerr=np.abs(err), fmt="none", ecolor="black", capsize=3, lw=1,
-                gid="bed_release_ci", label="95% interval")
-    ax.axvline(0, color="#555555", lw=0.8)
-    ax.set_yticks(y, labels)
-    lo_, hi_ = df["difference_ci_low"].to_numpy(float), df["difference_ci_high"].to_numpy(float)
-    for yi, mi, a, b in zip(y, m, lo_, hi_):  # the numbers, beyond the interval's right end
-        ax.annotate(f"{mi:,.1f}  ({a:,.1f} to {b:,.1f})", xy=(max(b, mi, 0), yi),
-                    xytext=(6, 0), textcoords="offset points", ha="left", va="center",
-                    fontsize=8)
-    ax.margins(x=0.25)
-    ax.set_xlabel("beds released: mean paired difference over replications (beds)")
-    ax.set_title("Beds released by the intervention, with 95% intervals", loc="left",
-                 fontsize=12, fontweight="bold")
-    ax.grid(axis="x", color="#dddddd", lw=0.6)
-    ax.legend(loc="lower right", fontsize=8)
     return _finish(fig)
 
 

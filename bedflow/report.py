@@ -26,6 +26,11 @@ from . import plots
 from .mser import WarmupCheck, warmup_check
 from .results import HEADLINE, Results
 from .table import SITE_COLUMNS, _fmt, _fmt_for
+
+try:
+    from .table import COMPARISON_FORMATS
+except ImportError:  # pragma: no cover - a table module without interventions
+    COMPARISON_FORMATS = {}
 from .writers import _plain, atomic_write
 
 #: headline cards at the top of the page: the questions a winter plan asks first
@@ -38,6 +43,7 @@ class Chart:
     title: str
     caption: str
     png: bytes
+    write: bool = True  # False when another writer owns the file (beds_released.png)
 
 
 @dataclass
@@ -108,8 +114,8 @@ def charts(results: Results, periods: Sequence[plots.Period] | None = None) -> l
                                         "MO patients at 08:00", periods, names=names,
                                         title="Medically optimised patients in acute beds "
                                               "at 08:00 by site"))))
-    twelve = ("12-hour waits per day (below) count the people whose wait for a bed passed 12 "
-              "hours that day." if "waits_over_12h" in daily else
+    twelve = ("Below: 12-hour waits per day, the people admitted after more than 12 hours' wait "
+              "for a bed in the 24 hours to each 08:00 census." if "waits_over_12h" in daily else
               "12-hour waits are not recorded per day in this run, only as a total per "
               "replication: see the headline figures.")
     out.append(Chart(
@@ -120,19 +126,27 @@ def charts(results: Results, periods: Sequence[plots.Period] | None = None) -> l
     if "elective_cancelled" in daily:
         out.append(Chart(
             "elective_cancellations", "Elective cancellations per week",
-            f"Electives cancelled for want of a bed, per calendar week (whole weeks only), all "
-            f"sites: the mean over {reps} replications and the band holding 90% of them.",
+            f"Electives cancelled for want of a bed, per calendar week (Monday to Sunday "
+            f"censuses, whole weeks only), all sites: the mean over {reps} replications and the "
+            f"band holding 90% of them.",
             plots.png(plots.cancellations_chart(daily, periods))))
     comp = getattr(results, "comparison", None)
-    if comp is not None and len(comp):
-        fig = plots.bed_release_chart(comp, names=names)
-        if fig is not None:
-            out.append(Chart(
-                "bed_release", "Beds released by the intervention",
-                "Scenario against baseline on the same patients (common random numbers): the "
-                "mean paired difference per site and its 95% interval. An interval that "
-                "crosses zero means no clear effect.", plots.png(fig)))
+    if comp is not None and len(comp) and (comp["kpi"] == "beds_released").any():
+        out.append(Chart(
+            "beds_released", "Acute beds released by the interventions",
+            "Mean occupied beds, baseline minus scenario, on the same patients (common random "
+            "numbers): the mean paired difference for the system and each site, with its 95% "
+            "interval. An interval that crosses zero means no clear effect.",
+            plots.png(plots.beds_released_chart(comp, f"Acute beds released: "
+                                                      f"{_interventions(results)}")),
+            write=False))  # write_run already writes beds_released.png
     return out
+
+
+def _interventions(results: Results) -> str:
+    """The active interventions, joined with '+', or '' when there are none."""
+    iv = getattr(results.config, "intervention", None)
+    return " + ".join(iv.active()) if iv is not None else ""
 
 
 # --------------------------------------------------------------------------- html pieces
@@ -207,21 +221,37 @@ def _site_table(summary: pd.DataFrame, names: dict) -> str:
 
 
 def _comparison_table(comp: pd.DataFrame) -> str:
-    """Grouped by KPI (beds released first), the system before its sites."""
+    """The system's paired differences, then (folded) every site's; beds released first.
+
+    Uses the comparison's own labels and the printed table's formats (money in pounds) when it
+    has them, so the page and the terminal say the same thing.
+    """
     kpis = list(dict.fromkeys(["beds_released"] + list(comp["kpi"])))
     sites = list(dict.fromkeys(["system"] + list(comp["site"])))
     comp = comp.assign(_k=comp["kpi"].map(kpis.index), _s=comp["site"].map(sites.index))
-    rows = []
-    for _, r in comp.sort_values(["_k", "_s"], kind="stable").iterrows():
-        k = str(r["kpi"])
-        f = _fmt_for(k)
-        rows.append([HEADLINE.get(k, k.replace("_", " ")),
-                     "all sites" if r["site"] == "system" else r["site"],
-                     _fmt(f, r["baseline_mean"]), _fmt(f, r["scenario_mean"]),
-                     _fmt(f, r["difference_mean"]),
-                     _ci(f, r["difference_ci_low"], r["difference_ci_high"]) or "-"])
-    return _table(["KPI", "site", "baseline", "scenario", "difference (mean)",
-                   "95% interval of the difference"], rows, "t2")
+    head = ["KPI", "site", "baseline", "scenario", "difference (mean)",
+            "95% interval of the difference"]
+
+    def rows(df):
+        out = []
+        for _, r in df.iterrows():
+            k = str(r["kpi"])
+            f = COMPARISON_FORMATS.get(k) or _fmt_for(k)
+            label = r.get("label") if isinstance(r.get("label"), str) else None
+            out.append([label or HEADLINE.get(k, k.replace("_", " ")),
+                        "all sites" if r["site"] == "system" else r["site"],
+                        _fmt(f, r["baseline_mean"]), _fmt(f, r["scenario_mean"]),
+                        _fmt(f, r["difference_mean"]),
+                        _ci(f, r["difference_ci_low"], r["difference_ci_high"]) or "-"])
+        return out
+
+    system = comp[comp["site"] == "system"].sort_values("_k", kind="stable")
+    by_site = comp[comp["site"] != "system"].sort_values(["_k", "_s"], kind="stable")
+    html_ = _table(head, rows(system), "t2") if len(system) else ""
+    if len(by_site):
+        html_ += ("<details><summary>Each site</summary>" + _table(head, rows(by_site), "t2")
+                  + "</details>")
+    return html_
 
 
 def _settings(results: Results, prov: dict) -> str:
@@ -248,8 +278,12 @@ def _settings(results: Results, prov: dict) -> str:
                              f"({_plain(sys_.los.emergency.dist)}, cv {sys_.los.emergency.cv:g})"],
         ["MO planning reference", f"{sys_.mo_reference:,.0f}" if sys_.mo_reference > 0 else
          "none"],
+        ["interventions", _interventions(results) or "none"],
         ["overrides", " ".join(prov.get("overrides") or []) or "none (the defaults)"],
     ]
+    costs = getattr(cfg, "costs", None)
+    if costs is not None:
+        rows.insert(-1, ["acute bed-day cost", f"£{costs.acute_bed_day:,.0f}"])
     site_rows = [[Markup(_e(plots.short_name(sid, site_names(results)))), f"{s.beds:,}",
                   f"{s.escalation_beds:,}", f"{s.emergency_per_day:,.1f}",
                   f"{s.elective_per_weekday:,}", f"{s.downstream.P1:,}", f"{s.downstream.P2:,}",
@@ -338,7 +372,9 @@ def render(results: Results, prov: dict, chart_list: Sequence[Chart],
     a, b = observed_window(results)
     title = f"bedflow report: {cfg.system.name}, {a:%-d %b %Y} to {b:%-d %b %Y}"
     commit = prov.get("git_commit") or "unknown"
-    meta = (f"{cfg.sim.replications} replications · {cfg.sim.horizon_days:g} days observed "
+    scenario = _interventions(results)
+    meta = ((f"scenario: {scenario}, against the baseline without it · " if scenario else "")
+            + f"{cfg.sim.replications} replications · {cfg.sim.horizon_days:g} days observed "
             f"after a {cfg.sim.warmup_days:g}-day warm-up · seed {cfg.sim.seed} · bedflow "
             f"{prov.get('bedflow_version') or '?'} (commit {commit[:12]}) · made "
             f"{dt.datetime.now():%-d %b %Y %H:%M}")
@@ -362,11 +398,14 @@ def render(results: Results, prov: dict, chart_list: Sequence[Chart],
                      "window.</p>" + _site_table(summary, names))
     comp = getattr(results, "comparison", None)
     if comp is not None and len(comp):
-        bars = [c for c in chart_list if c.name == "bed_release"]
-        parts.append("<h2>Intervention against baseline</h2>" + "".join(_figure(c) for c in bars)
+        bars = [c for c in chart_list if c.name == "beds_released"]
+        parts.append("<h2>Interventions against the baseline</h2>"
+                     "<p class=small>The headline figures above are the scenario's. Here each "
+                     "is set against the baseline (every intervention off) run on the same "
+                     "patients.</p>" + "".join(_figure(c) for c in bars)
                      + _comparison_table(comp))
     parts.append("<h2>Through the year</h2>")
-    parts += [_figure(c) for c in chart_list if c.name != "bed_release"]
+    parts += [_figure(c) for c in chart_list if c.name != "beds_released"]
     if "elective_cancelled" not in results.daily:
         parts.append("<p class=small>Weekly elective cancellations need a daily count, which "
                      "this run did not record; the total is in the headline figures.</p>")
@@ -392,7 +431,7 @@ def write_report(results: Results, folder: Path, prov: dict,
     warm = warmup_check(results)
     chart_list = charts(results, periods)
     out = ReportOutput(warning=warm.message())
-    for c in chart_list:
+    for c in (c for c in chart_list if c.write):
         out.paths.append(atomic_write(folder / f"{c.name}.png", lambda p, b=c.png: p.write_bytes(b)))
     page = render(results, prov, chart_list, warm)
     out.paths.append(atomic_write(folder / "report.html",

@@ -156,26 +156,21 @@ def test_cancellations_chart_mean_and_band():
     assert "week" in ax.get_ylabel()
 
 
-def test_bed_release_bars_with_intervals():
+def test_beds_released_chart_bars_and_intervals():
+    from matplotlib.container import BarContainer
+
     comp = pd.DataFrame({
         "kpi": ["beds_released"] * 3 + ["occupancy"],
-        "site": ["a", "system", "b", "system"],
-        "baseline_mean": [90, 135, 45, 0.9], "scenario_mean": [80, 120, 40, 0.8],
-        "difference_mean": [10, 15, 5, -0.1],
-        "difference_ci_low": [8, 12, -1, -0.12], "difference_ci_high": [12, 18, 11, -0.08],
+        "site": ["system", "a", "b", "system"],
+        "baseline_mean": [135, 90, 45, 0.9], "scenario_mean": [120, 80, 40, 0.8],
+        "difference_mean": [15, 10, 5, -0.1],
+        "difference_ci_low": [12, 8, -1, -0.12], "difference_ci_high": [18, 12, 11, -0.08],
     })
-    fig = plots.bed_release_chart(comp)
-    ax = fig.axes[0]
-    bars = [p for p in ax.patches if p.get_gid() == "bed_release"]
-    assert sorted(b.get_width() for b in bars) == [5, 10, 15]
-    # the system first (at the top), then the sites; one interval per bar
-    labels = [t.get_text() for t in ax.get_yticklabels()]
-    top = max(range(3), key=lambda i: ax.get_yticks()[i])
-    assert labels[top] == "all sites"
-    from matplotlib.collections import LineCollection
-
-    (ci,) = [a for a in by_gid(ax, "bed_release_ci") if isinstance(a, LineCollection)]
-    segs = ci.get_segments()
-    assert sorted((s[0][0], s[1][0]) for s in segs) == [(-1, 11), (8, 12), (12, 18)]
-    assert plots.bed_release_chart(comp[comp["kpi"] == "occupancy"]) is None
-    plots.png(fig)
+    ax = plots.beds_released_chart(comp, "Acute beds released: x").axes[0]
+    (bars,) = [c for c in ax.containers if isinstance(c, BarContainer)]
+    assert [b.get_width() for b in bars] == [15, 10, 5]  # only beds_released, in table order
+    segs = bars.errorbar.lines[2][0].get_segments()  # one 95% interval per bar
+    assert [(s[0][0], s[1][0]) for s in segs] == [(12, 18), (8, 12), (-1, 11)]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["system", "a", "b"]
+    assert ax.yaxis_inverted()  # the system on top
+    assert "released" in ax.get_xlabel() and ax.get_title() == "Acute beds released: x"

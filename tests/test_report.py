@@ -15,12 +15,15 @@ import pytest
 
 import bedflow
 from bedflow.mser import WarmupCheck, warmup_check
-from bedflow.report import render, write_report
+from bedflow import plots
+from bedflow.report import Chart, render, write_report
 from bedflow.writers import provenance
 
-# Kent & Medway through one winter, small: 2 replications of 125 days, all 7 sites
+# Kent & Medway through one winter, small: 2 replications of 125 days, all 7 sites, with an
+# intervention so the run carries its paired comparison against the baseline
 WINTER = ["sim.replications=2", "sim.jobs=2", "sim.progress=false", "sim.start_date=2016-11-01",
-          "sim.warmup_days=5", "sim.horizon_days=120"]
+          "sim.warmup_days=5", "sim.horizon_days=120", "intervention=[discharge_to_assess]"]
+COUNTS = ["waits_over_12h", "elective_cancelled"]  # daily counts the census gained later
 
 
 @pytest.fixture(scope="module")
@@ -28,43 +31,29 @@ def run():
     return bedflow.simulate(bedflow.compose(WINTER))
 
 
+def older(res):
+    """The run as the model recorded it before interventions and the daily counts."""
+    out = dataclasses.replace(res, daily=res.daily.drop(columns=COUNTS))
+    for name in ("comparison", "baseline"):
+        if hasattr(out, name):
+            object.__setattr__(out, name, None)
+    return out
+
+
 @pytest.fixture(scope="module")
 def plain(run, tmp_path_factory):
-    """(folder, write_report's answer) for the run as the model records it today."""
+    """(folder, write_report's answer) for a run without the daily counts or a comparison."""
     folder = tmp_path_factory.mktemp("plain")
-    return folder, write_report(run, folder, prov(run))
+    res = older(run)
+    return folder, write_report(res, folder, prov(res))
 
 
 @pytest.fixture(scope="module")
 def rich(run, tmp_path_factory):
-    """(folder, results) for the run with the daily counts and a comparison."""
+    """(folder, results) for the run as it is: daily counts and a comparison."""
     folder = tmp_path_factory.mktemp("rich")
-    res = with_extras(run)
-    write_report(res, folder, prov(res))
-    return folder, res
-
-
-def with_extras(res):
-    """The same run with the daily columns and the comparison the lead is adding to the model:
-    a daily count of 12-hour waits and of cancellations, and an intervention comparison."""
-    daily = res.daily.copy()
-    rng = np.random.default_rng(1)
-    daily["waits_over_12h"] = rng.poisson(0.5, len(daily))
-    daily["elective_cancelled"] = rng.poisson(1.0, len(daily))
-    out = dataclasses.replace(res, daily=daily)
-    sites = ["system"] + list(res.config.system.sites)
-    n = len(sites)
-    diff = np.linspace(40, 5, n)
-    comp = pd.DataFrame({
-        "kpi": ["beds_released"] * n + ["mean_medically_optimised"],
-        "site": sites + ["system"],
-        "baseline_mean": [3000.0] * n + [1000.0], "scenario_mean": list(3000 - diff) + [900.0],
-        "difference_mean": list(diff) + [-100.0],
-        "difference_ci_low": list(diff - 6) + [-120.0],
-        "difference_ci_high": list(diff + 6) + [-80.0],
-    })
-    object.__setattr__(out, "comparison", comp)
-    return out
+    write_report(run, folder, prov(run))
+    return folder, run
 
 
 def prov(res):
@@ -89,7 +78,7 @@ def test_report_is_one_self_contained_page(plain):
     # without the daily columns: say so, no weekly chart
     assert "not recorded per day" in page and "Weekly elective cancellations need" in page
     assert not (tmp_path / "elective_cancellations.png").exists()
-    assert "Intervention against baseline" not in page
+    assert "Interventions against the baseline" not in page
 
 
 def test_report_contents(run, plain):
@@ -107,6 +96,7 @@ def test_report_contents(run, plain):
     # settings, the composed config and the provenance
     assert "kent_medway" in page and "sim.start_date=2016-11-01" in page
     assert "warmup_days: 5" in page and "<details>" in page
+    assert "discharge_to_assess" in page  # the composed config names the intervention
     assert (bedflow.writers.git_commit() or "unknown")[:12] in page
     assert "planning reference of 1,000" in page
 
@@ -126,21 +116,50 @@ def test_write_report_returns_the_warm_up_warning(run, plain):
 def test_report_with_daily_counts_and_a_comparison(rich):
     tmp_path, res = rich
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
-    for name in ("elective_cancellations", "bed_release"):
-        assert (tmp_path / f"{name}.png").is_file()
-    assert "Intervention against baseline" in page
-    comp = page.split("Intervention against baseline")[1].split("<h2>")[0]
-    assert comp.count("<tr>") == 1 + len(res.comparison)  # header and every row
-    assert "medically optimised patients (mean)" in comp
-    assert "12-hour waits per day (below)" in page
+    assert (tmp_path / "elective_cancellations.png").is_file()
+    assert not (tmp_path / "beds_released.png").exists()  # write_run's file, not the report's
+    assert "scenario: discharge_to_assess" in page
+    comp = page.split("Interventions against the baseline</h2>")[1].split("<h2>")[0]
+    # the system's rows, then every site's (folded): header rows and one row per comparison row
+    assert comp.count("<tr>") == 2 + len(res.comparison) and "<details>" in comp
+    system = res.comparison[(res.comparison["site"] == "system")
+                            & (res.comparison["kpi"] == "beds_released")].iloc[0]
+    assert f"<td>{system['label']}</td><td>all sites</td>" in comp
+    assert f"{system['difference_mean']:,.1f}" in comp
+    assert "£" in comp  # costs in pounds, as the printed comparison shows them
+    assert "Below: 12-hour waits per day" in page
     assert "Weekly elective cancellations need" not in page
+
+
+def test_synthetic_comparison_table_and_chart(run):
+    # the shape the brief fixed: kpi, site, baseline/scenario means, difference and interval
+    comp = pd.DataFrame({
+        "kpi": ["mean_medically_optimised", "beds_released", "beds_released"],
+        "site": ["system", "medway", "system"],
+        "baseline_mean": [1000.0, 600.0, 3100.0], "scenario_mean": [900.0, 590.0, 3060.0],
+        "difference_mean": [-100.0, 10.0, 40.0], "difference_ci_low": [-120.0, -2.0, 30.0],
+        "difference_ci_high": [-80.0, 22.0, 50.0],
+    })
+    res = dataclasses.replace(older(run))
+    object.__setattr__(res, "comparison", comp)
+    png = plots.png(plots.beds_released_chart(comp, "Acute beds released"))
+    cs = [Chart("beds_released", "Acute beds released", "", png, write=False)]
+    page = render(res, prov(res), cs, WarmupCheck(5.0, 0, False))
+    table = page.split("Interventions against the baseline</h2>")[1].split("<h2>")[0]
+    rows = [r for r in re.findall(r"<tr>(.*?)</tr>", table) if "<td>" in r]
+    # the system (beds released first), then the sites; labels from HEADLINE without a label
+    assert [re.findall(r"<td>(.*?)</td>", r)[:2] for r in rows] == [
+        ["beds released", "all sites"], ["medically optimised patients (mean)", "all sites"],
+        ["beds released", "medway"]]
+    assert "30.0 to 50.0" in rows[0] and "-2.0 to 22.0" in rows[2]
+    assert page.count("data:image/png;base64,") == 1
 
 
 def test_charts_follow_the_columns(rich):
     folder, _ = rich
     page = (folder / "report.html").read_text(encoding="utf-8")
     names = re.findall(r"<figure id=(\w+)>", page)
-    assert names == ["bed_release", "occupancy", "occupancy_by_site", "medically_optimised",
+    assert names == ["beds_released", "occupancy", "occupancy_by_site", "medically_optimised",
                      "medically_optimised_by_site", "ed_waits", "elective_cancellations"]
 
 
