@@ -117,8 +117,13 @@ def shade(ax, periods: Iterable[Period]) -> None:
         seen.add(text)
 
 
-def fan(ax, wide: pd.DataFrame, what: str, color: str = FAN, step: bool = False) -> None:
-    """Median line and 50%/90% bands over the replications in `wide` (rows = dates)."""
+def fan(ax, wide: pd.DataFrame, what: str, color: str = FAN, step: bool = False,
+        mean: bool = False) -> None:
+    """Median line and 50%/90% bands over the replications in `wide` (rows = dates).
+
+    `mean` adds the mean as a dashed line: for rare, bursty counts (ED waits) the median sits
+    at 0 on most days and only the mean shows how many to expect.
+    """
     q = fan_quantiles(wide)
     x = q.index
     kw = {"step": "mid"} if step else {}
@@ -132,28 +137,35 @@ def fan(ax, wide: pd.DataFrame, what: str, color: str = FAN, step: bool = False)
                 label=f"median {what}")
     else:
         ax.plot(x, q["p50"], color=color, lw=1.4, gid="median", label=f"median {what}")
+    if mean:
+        ax.plot(x, wide.mean(axis=1), color="#b8400e", lw=1.0, ls="--", gid="mean",
+                label=f"mean {what}")
 
 
 def hline(ax, y: float, gid: str, label: str, color: str, style: str = "--",
-          note: bool = True) -> None:
-    """A labelled horizontal reference line; the value is written at its right end."""
+          note: str = "") -> None:
+    """A horizontal reference line; `note` is written beside it, outside the plot on the right,
+    where it never hides data."""
     ax.axhline(y, color=color, ls=style, lw=1.1, gid=gid, label=label, zorder=3)
     if note:
-        ax.annotate(f"{label}", xy=(1.0, y), xycoords=("axes fraction", "data"),
-                    xytext=(-4, 3), textcoords="offset points", ha="right", va="bottom",
-                    fontsize=8, color=color)
+        ax.annotate(note, xy=(1.0, y), xycoords=("axes fraction", "data"), xytext=(4, 0),
+                    textcoords="offset points", ha="left", va="center", fontsize=8,
+                    color=color, annotation_clip=False)
 
 
 def bed_lines(ax, base: float, compact: bool = False) -> None:
-    """Bed base and the 85% and 92% occupancy lines (numbers in the labels unless compact)."""
+    """Bed base and the 85% and 92% occupancy lines (numbers beside them unless compact)."""
     if compact:  # small panels share one legend: labels without a site's numbers
-        hline(ax, base, "bed_base", "bed base (G&A, no escalation)", BASE, "-", note=False)
-        hline(ax, 0.92 * base, "pct92", "92% of bed base", PCT92, note=False)
-        hline(ax, 0.85 * base, "pct85", "85% of bed base", PCT85, note=False)
+        hline(ax, base, "bed_base", "bed base (G&A, no escalation)", BASE, "-")
+        hline(ax, 0.92 * base, "pct92", "92% of bed base", PCT92)
+        hline(ax, 0.85 * base, "pct85", "85% of bed base", PCT85)
         return
-    hline(ax, base, "bed_base", f"bed base {base:,.0f}", BASE, "-")
-    hline(ax, 0.92 * base, "pct92", f"92% of base ({0.92 * base:,.0f})", PCT92)
-    hline(ax, 0.85 * base, "pct85", f"85% of base ({0.85 * base:,.0f})", PCT85)
+    hline(ax, base, "bed_base", f"bed base {base:,.0f}", BASE, "-",
+          note=f"bed base\n{base:,.0f}")
+    hline(ax, 0.92 * base, "pct92", f"92% of base ({0.92 * base:,.0f})", PCT92,
+          note=f"92%\n{0.92 * base:,.0f}")
+    hline(ax, 0.85 * base, "pct85", f"85% of base ({0.85 * base:,.0f})", PCT85,
+          note=f"85%\n{0.85 * base:,.0f}")
 
 
 def short_name(site: str, names: dict | None) -> str:
@@ -247,7 +259,8 @@ def mo_chart(daily: pd.DataFrame, reference: float = 0.0, periods: Sequence[Peri
     fan(ax, wide, "MO patients")
     if reference and reference > 0:
         hline(ax, float(reference), "mo_reference",
-              f"planning reference {reference:,.0f}", REFERENCE)
+              f"planning reference {reference:,.0f}", REFERENCE,
+              note=f"reference\n{reference:,.0f}")
     ax.set_ylim(bottom=0)
     ax.set_ylabel("patients medically optimised\nstill in an acute bed at 08:00")
     _thousands(ax)
@@ -266,7 +279,7 @@ def ed_chart(daily: pd.DataFrame, periods: Sequence[Period] = ()) -> Figure:
                              sharex=True, layout="constrained", squeeze=False)
     ax = axes[0, 0]
     shade(ax, periods)
-    fan(ax, by_replication(daily, "ed_waiting"), "people waiting")
+    fan(ax, by_replication(daily, "ed_waiting"), "people waiting", mean=True)
     ax.set_ylim(bottom=0)
     ax.set_ylabel("people waiting in ED\nfor a bed at 08:00")
     ax.set_title("Waiting in ED for a bed at 08:00, all sites", loc="left", fontsize=12,
@@ -274,7 +287,7 @@ def ed_chart(daily: pd.DataFrame, periods: Sequence[Period] = ()) -> Figure:
     if has_12h:
         ax2 = axes[1, 0]
         shade(ax2, periods)
-        fan(ax2, by_replication(daily, "waits_over_12h"), "12-hour waits")
+        fan(ax2, by_replication(daily, "waits_over_12h"), "12-hour waits", mean=True)
         ax2.set_ylim(bottom=0)
         ax2.set_ylabel("12-hour waits per day")
         ax2.set_title("Waits over 12 hours in ED for a bed, per day, all sites", loc="left",

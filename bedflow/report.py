@@ -121,6 +121,7 @@ def charts(results: Results, periods: Sequence[plots.Period] | None = None) -> l
     out.append(Chart(
         "ed_waits", "Waits in ED for a bed",
         f"People in ED with a decision to admit, waiting for a bed at 08:00, all sites. {how} "
+        f"Most days nobody waits, so the median often sits at 0: the dashed line is the mean. "
         f"{twelve}",
         plots.png(plots.ed_chart(daily, periods))))
     if "elective_cancelled" in daily:
