@@ -391,5 +391,6 @@ def png(fig: Figure, colors: int = 256) -> bytes:
         return buf.getvalue()
     img = Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
     out = io.BytesIO()
-    img.quantize(colors=colors, method=getattr(Image, "Quantize", Image).FASTOCTREE).save(out, "PNG", optimize=True)
+    method = getattr(Image, "Quantize", Image).FASTOCTREE
+    img.quantize(colors=colors, method=method).save(out, "PNG", optimize=True)
     return out.getvalue()

@@ -266,7 +266,8 @@ def _settings(results: Results, prov: dict) -> str:
         ["clock starts", f"{sim.start_date}, then a {sim.warmup_days:g}-day warm-up that no "
                          f"statistic counts"],
         ["replications", f"{sim.replications} (seed {sim.seed})"],
-        ["census", f"daily at {int(sim.census_hour):02d}:{int(round(sim.census_hour % 1 * 60)):02d}"],
+        ["census", f"daily at {int(sim.census_hour):02d}:"
+                   f"{int(round(sim.census_hour % 1 * 60)):02d}"],
         ["when a site is full", {"wait": "patients wait in ED for a bed",
                                  "divert": "patients are turned away (diverted)"}.get(
                                      _plain(sys_.when_full), str(_plain(sys_.when_full)))],
@@ -326,10 +327,10 @@ def _provenance(prov: dict) -> str:
 def _warmup_html(w: WarmupCheck) -> str:
     if w.too_short:
         msg = w.message()
-        return f"<p class=note><b>Warm-up check.</b> {_e(msg[0].upper() + msg[1:])}. " \
-               "Figures from the first weeks of the window may be biased by the empty start; " \
-               "MSER-5 can also react to a strong seasonal trend, so read it with the " \
-               "occupancy chart.</p>"
+        return (f"<p class=note><b>Warm-up check.</b> {_e(msg[0].upper() + msg[1:])}. "
+                "Figures from the first weeks of the window may still carry the state the run "
+                "started from. MSER-5 can also react to a strong seasonal trend, so read it "
+                "with the occupancy chart.</p>")
     return (f"<p class=ok><b>Warm-up check.</b> MSER-5 on the daily system census suggests no "
             f"further truncation: the {w.configured_days:g}-day warm-up looks long enough.</p>")
 
@@ -433,7 +434,8 @@ def write_report(results: Results, folder: Path, prov: dict,
     chart_list = charts(results, periods)
     out = ReportOutput(warning=warm.message())
     for c in (c for c in chart_list if c.write):
-        out.paths.append(atomic_write(folder / f"{c.name}.png", lambda p, b=c.png: p.write_bytes(b)))
+        out.paths.append(atomic_write(folder / f"{c.name}.png",
+                                      lambda p, b=c.png: p.write_bytes(b)))
     page = render(results, prov, chart_list, warm)
     out.paths.append(atomic_write(folder / "report.html",
                                   lambda p: p.write_text(page, encoding="utf-8")))

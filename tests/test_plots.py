@@ -23,7 +23,8 @@ def make_daily(reps=5, extra=()):
             for s, beds in SITES.items():
                 row = {"replication": r, "day": 30 + i, "date": START + pd.Timedelta(days=i),
                        "site": s, "occupied": int(0.9 * beds + rng.integers(-3, 4)),
-                       "medically_optimised": int(0.3 * beds), "ed_waiting": int(rng.integers(0, 5)),
+                       "medically_optimised": int(0.3 * beds),
+                       "ed_waiting": int(rng.integers(0, 5)),
                        "available_beds": beds}
                 if "waits_over_12h" in extra:
                     row["waits_over_12h"] = int(rng.integers(0, 3))

@@ -9,13 +9,12 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
 import bedflow
-from bedflow.mser import WarmupCheck, warmup_check
 from bedflow import plots
+from bedflow.mser import WarmupCheck, warmup_check
 from bedflow.report import Chart, render, write_report
 from bedflow.writers import provenance
 
