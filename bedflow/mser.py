@@ -85,7 +85,8 @@ class WarmupCheck:
                 f"{self.suggested_days:g} days (configured {self.configured_days:g}); "
                 f"try sim.warmup_days={self.suggested_days:g}")
         if self.at_search_limit:
-            text += " or longer (the census had not settled by mid-run, or it trends over the year)"
+            text += (" or longer (the census had not settled half-way through the window, or it "
+                     "follows the season)")
         return text
 
 
