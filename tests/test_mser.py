@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bedflow.mser import mser, system_census, warmup_check
+from bedflow.mser import WarmupCheck, mser, system_census, warmup_check
 
 
 def ar1(n, phi, sd, rng):
@@ -103,3 +103,13 @@ def test_warmup_check_message_names_the_suggested_warmup():
                            config=res.config)
     w = warmup_check(flat)
     assert not w.too_short and w.message() == ""
+
+
+def test_a_series_that_never_settles_is_cut_at_the_search_limit():
+    # a steady climb all year (no steady level): the minimum sits at half the series, and the
+    # warning says "or longer" instead of pretending to know the warm-up
+    y = np.linspace(2900, 3400, 365) + np.random.default_rng(5).normal(0, 5, 365)
+    r = mser(y)
+    assert r.at_search_limit and r.truncation == 5 * (73 // 2)
+    assert not mser(np.r_[np.full(50, 100.0), np.full(315, 200.0)]).at_search_limit
+    assert "or longer" in WarmupCheck(30.0, r.truncation, r.at_search_limit).message()
