@@ -29,6 +29,7 @@ from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 FAN = "#1f5fa8"
 SHADE = "#e9e4f2"
+SHADES = (SHADE, "#fbe3c2", "#d9efe0", "#f6d5dc")  # one per distinct label: winter, scenario...
 BASE = "#222222"
 PCT92 = "#c0392b"
 PCT85 = "#e08a1e"
@@ -108,13 +109,15 @@ def _date_axis(ax, compact: bool = False) -> None:
 
 
 def shade(ax, periods: Iterable[Period]) -> None:
-    """Shade each period behind the data; one legend entry per distinct label."""
-    seen = set()
+    """Shade each period behind the data: a colour and one legend entry per distinct label, so
+    a scenario's window stays distinct from winter where they overlap."""
+    colours: dict = {}
     for a, b, *label in periods:
         text = label[0] if label else "shaded period"
-        ax.axvspan(pd.Timestamp(a), pd.Timestamp(b), color=SHADE, zorder=0, gid="shaded",
-                   label=None if text in seen else text)
-        seen.add(text)
+        first = text not in colours
+        colour = colours.setdefault(text, SHADES[len(colours) % len(SHADES)])
+        ax.axvspan(pd.Timestamp(a), pd.Timestamp(b), color=colour, alpha=0.7,
+                   zorder=0, gid="shaded", label=text if first else None, lw=0)
 
 
 def fan(ax, wide: pd.DataFrame, what: str, color: str = FAN, step: bool = False,

@@ -69,15 +69,30 @@ def site_names(results: Results) -> dict:
     return {sid: s.name for sid, s in results.config.system.sites.items()}
 
 
+def default_periods(results: Results) -> list:
+    """What the charts shade unless told otherwise: winter, and the scenario's own dated window
+    (`scenario.highlight: [start, end]`, both days included) where the run has one."""
+    a, b = observed_window(results)
+    periods = plots.winter_periods(a, b)
+    sc = getattr(results.config, "scenario", None)
+    hl = list(getattr(sc, "highlight", None) or [])
+    if len(hl) == 2:
+        s, e = pd.Timestamp(hl[0]), pd.Timestamp(hl[1]) + pd.Timedelta(days=1)
+        s, e = max(s, a), min(e, b + pd.Timedelta(days=1))
+        if s < e:
+            periods.append((s, e, f"scenario {sc.name}: {hl[0]} to {hl[1]}"))
+    return periods
+
+
 def charts(results: Results, periods: Sequence[plots.Period] | None = None) -> list[Chart]:
     """Every chart the run supports; the daily columns present decide which."""
     daily, cfg = results.daily, results.config
     if periods is None:
-        periods = plots.winter_periods(*observed_window(results))
+        periods = default_periods(results)
     reps = cfg.sim.replications
     how = (f"The line is the median of {reps} replications, the dark band holds the middle "
            f"50% of them and the light band 90%.")
-    shaded = "; shaded: " + ", ".join(sorted({p[2] for p in periods if len(p) > 2})) \
+    shaded = "; shaded: " + ", ".join(dict.fromkeys(p[2] for p in periods if len(p) > 2)) \
         if periods else ""
     out = []
     if daily is None or not len(daily):
@@ -142,6 +157,14 @@ def charts(results: Results, periods: Sequence[plots.Period] | None = None) -> l
                                                       f"{_interventions(results)}")),
             write=False))  # write_run already writes beds_released.png
     return out
+
+
+def _scenario(results: Results) -> str:
+    """'name: description' of the winter scenario, or '' when there is none."""
+    sc = getattr(results.config, "scenario", None)
+    if sc is None or sc.name in ("", "none"):
+        return ""
+    return f"{sc.name}: {sc.description}" if sc.description else sc.name
 
 
 def _interventions(results: Results) -> str:
@@ -280,6 +303,7 @@ def _settings(results: Results, prov: dict) -> str:
                              f"({_plain(sys_.los.emergency.dist)}, cv {sys_.los.emergency.cv:g})"],
         ["MO planning reference", f"{sys_.mo_reference:,.0f}" if sys_.mo_reference > 0 else
          "none"],
+        ["scenario", _scenario(results) or "none"],
         ["interventions", _interventions(results) or "none"],
         ["overrides", " ".join(prov.get("overrides") or []) or "none (the defaults)"],
     ]
@@ -374,8 +398,9 @@ def render(results: Results, prov: dict, chart_list: Sequence[Chart],
     a, b = observed_window(results)
     title = f"bedflow report: {cfg.system.name}, {a:%-d %b %Y} to {b:%-d %b %Y}"
     commit = prov.get("git_commit") or "unknown"
-    scenario = _interventions(results)
-    meta = ((f"scenario: {scenario}, against the baseline without it · " if scenario else "")
+    sc, iv = getattr(getattr(cfg, "scenario", None), "name", "none"), _interventions(results)
+    meta = ((f"scenario {sc} · " if sc not in ("", "none") else "")
+            + (f"interventions {iv}, against the baseline without them · " if iv else "")
             + f"{cfg.sim.replications} replications · {cfg.sim.horizon_days:g} days observed "
             f"after a {cfg.sim.warmup_days:g}-day warm-up · seed {cfg.sim.seed} · bedflow "
             f"{prov.get('bedflow_version') or '?'} (commit {commit[:12]}) · made "
@@ -402,9 +427,9 @@ def render(results: Results, prov: dict, chart_list: Sequence[Chart],
     if comp is not None and len(comp):
         bars = [c for c in chart_list if c.name == "beds_released"]
         parts.append("<h2>Interventions against the baseline</h2>"
-                     "<p class=small>The headline figures above are the scenario's. Here each "
-                     "is set against the baseline (every intervention off) run on the same "
-                     "patients.</p>" + "".join(_figure(c) for c in bars)
+                     "<p class=small>The headline figures above are with the interventions. "
+                     "Here each is set against the baseline (every intervention off) run on the "
+                     "same patients.</p>" + "".join(_figure(c) for c in bars)
                      + _comparison_table(comp))
     parts.append("<h2>Through the year</h2>")
     parts += [_figure(c) for c in chart_list if c.name != "beds_released"]

@@ -82,6 +82,21 @@ def test_winter_periods():
     assert plots.winter_periods("2019-06-01", "2020-06-01")[0][1] == pd.Timestamp("2020-03-01")
 
 
+def test_each_kind_of_period_gets_its_own_shade():
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    plots.shade(ax, plots.winter_periods("2016-04-01", "2018-03-31")
+                + [("2017-01-09", "2017-01-30", "scenario ward_closures")])
+    spans = by_gid(ax, "shaded")
+    assert len(spans) == 3
+    colours = [tuple(s.get_facecolor()) for s in spans]
+    assert colours[0] == colours[1] != colours[2]  # both winters alike, the scenario apart
+    assert [t for t in ax.get_legend_handles_labels()[1]] == [
+        "winter (1 Dec to end Feb)", "scenario ward_closures"]
+    plt.close(fig)
+
+
 def test_fan_quantiles_over_replications():
     wide = pd.DataFrame([[1, 2, 3, 4, 5]], index=[START])
     q = plots.fan_quantiles(wide).iloc[0]

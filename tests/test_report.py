@@ -15,13 +15,15 @@ import pytest
 import bedflow
 from bedflow import plots
 from bedflow.mser import WarmupCheck, warmup_check
-from bedflow.report import Chart, render, write_report
+from bedflow.report import Chart, default_periods, render, write_report
 from bedflow.writers import provenance
 
-# Kent & Medway through one winter, small: 2 replications of 125 days, all 7 sites, with an
-# intervention so the run carries its paired comparison against the baseline
+# Kent & Medway through one winter, small: 2 replications of 125 days, all 7 sites, with a flu
+# scenario (a dated window to shade) and an intervention, so the run carries its paired
+# comparison against the baseline
 WINTER = ["sim.replications=2", "sim.jobs=2", "sim.progress=false", "sim.start_date=2016-11-01",
-          "sim.warmup_days=5", "sim.horizon_days=120", "intervention=[discharge_to_assess]"]
+          "sim.warmup_days=5", "sim.horizon_days=120", "scenario=flu_peak",
+          "intervention=[discharge_to_assess]"]
 COUNTS = ["waits_over_12h", "elective_cancelled"]  # daily counts the census gained later
 
 
@@ -96,8 +98,17 @@ def test_report_contents(run, plain):
     assert "kent_medway" in page and "sim.start_date=2016-11-01" in page
     assert "warmup_days: 5" in page and "<details>" in page
     assert "discharge_to_assess" in page  # the composed config names the intervention
+    assert "scenario flu_peak" in page and "Seven weeks of flu" in page
     assert (bedflow.writers.git_commit() or "unknown")[:12] in page
     assert "planning reference of 1,000" in page
+
+
+def test_shading_is_winter_and_the_scenario_window(run):
+    (winter, flu) = default_periods(run)
+    assert (winter[0], winter[1]) == (pd.Timestamp("2016-12-01"), pd.Timestamp("2017-03-01"))
+    # the scenario's highlight, both days included
+    assert (flu[0], flu[1]) == (pd.Timestamp("2016-12-19"), pd.Timestamp("2017-02-06"))
+    assert "flu_peak" in flu[2]
 
 
 def test_warm_up_note(run):
@@ -117,7 +128,7 @@ def test_report_with_daily_counts_and_a_comparison(rich):
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert (tmp_path / "elective_cancellations.png").is_file()
     assert not (tmp_path / "beds_released.png").exists()  # write_run's file, not the report's
-    assert "scenario: discharge_to_assess" in page
+    assert "interventions discharge_to_assess, against the baseline" in page
     comp = page.split("Interventions against the baseline</h2>")[1].split("<h2>")[0]
     # the system's rows, then every site's (folded): header rows and one row per comparison row
     assert comp.count("<tr>") == 2 + len(res.comparison) and "<details>" in comp
