@@ -31,6 +31,7 @@ def _task(cfg) -> None:
     from hydra.core.hydra_config import HydraConfig
 
     from .hydra_compose import to_config
+    from .report import write_report
     from .runner import simulate
     from .table import format_comparison, format_table
     from .writers import provenance, write_run
@@ -44,6 +45,7 @@ def _task(cfg) -> None:
         results = simulate(config)
         prov = provenance(results, list(hc.overrides.task), time.perf_counter() - t0)
         write_run(results, out, prov)
+        report = write_report(results, out, prov)  # charts and report.html, from the tables
         done = True
     except ConfigError as e:
         shutil.rmtree(out, ignore_errors=True)
@@ -55,7 +57,9 @@ def _task(cfg) -> None:
     if results.comparison is not None:
         print()
         print(format_comparison(results))
-    print(f"\nwrote {out}")
+    if report.warning:
+        print(f"bedflow: warning: {report.warning}", file=sys.stderr)
+    print(f"\nwrote {out} (open report.html)")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,12 +1,336 @@
-"""Charts a planner reads at a glance (matplotlib, Agg backend: no screen needed)."""
+"""Charts a planner reads after every run: fans over replications of the 08:00 census.
+
+Every chart shows the spread over replications, not one lucky or unlucky year: the line is the
+median, the dark band the middle 50% of replications, the light band 90%. Chart functions take
+plain DataFrames (the shape of `Results.daily`, or a comparison table) and return matplotlib
+Figures; files are written only through `atomic_write` (by `save` and by the report).
+Matplotlib runs headless (Agg).
+
+Elements carry a `gid` ("median", "band50", "band90", "bed_base", "pct85", "pct92",
+"mo_reference", "shaded") so tests can find what was drawn without pixels.
+"""
 
 from __future__ import annotations
 
+import io
+import math
+from typing import Iterable, Sequence
+
 import matplotlib
 
-matplotlib.use("Agg")
+matplotlib.use("Agg")  # before pyplot: no display, no GUI toolkit
+
+import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
+
+FAN = "#1f5fa8"
+SHADE = "#e9e4f2"
+SHADES = (SHADE, "#fbe3c2", "#d9efe0", "#f6d5dc")  # one per distinct label: winter, scenario...
+BASE = "#222222"
+PCT92 = "#c0392b"
+PCT85 = "#e08a1e"
+REFERENCE = "#7b3294"
+DPI = 100
+
+#: a shaded period: (first day, day after the last, label)
+Period = tuple
+
+
+# --------------------------------------------------------------------------- data shaping
+
+
+def winter_periods(start, end, first_month: int = 12, last_month: int = 2) -> list[Period]:
+    """Winters (1 December to the end of February by default) that overlap [start, end].
+
+    The shading is a list of periods so a scenario with dated windows (a surge, an intervention
+    going live) can pass its own instead.
+    """
+    start, end = pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize()
+    stop = end + pd.Timedelta(days=1)
+    out = []
+    for year in range(start.year - 1, end.year + 1):
+        w0 = pd.Timestamp(year=year, month=first_month, day=1)
+        w1 = pd.Timestamp(year=year + (last_month < first_month), month=last_month, day=1) \
+            + pd.offsets.MonthBegin(1)
+        a, b = max(w0, start), min(w1, stop)
+        if a < b:
+            out.append((a, b, "winter (1 Dec to end Feb)"))
+    return out
+
+
+def by_replication(daily: pd.DataFrame, column: str, site: str | None = None) -> pd.DataFrame:
+    """Wide table date x replication of `column`: one site, or the sites summed (site=None)."""
+    df = daily if site is None else daily[daily["site"] == site]
+    wide = df.groupby(["date", "replication"], sort=True)[column].sum().unstack("replication")
+    return wide.sort_index()
+
+
+def fan_quantiles(wide: pd.DataFrame) -> pd.DataFrame:
+    """Median and the 50% and 90% bands over replications (columns) for each row."""
+    q = wide.quantile([0.05, 0.25, 0.5, 0.75, 0.95], axis=1).T
+    q.columns = ["p05", "p25", "p50", "p75", "p95"]
+    return q
+
+
+def weekly(daily: pd.DataFrame, column: str) -> pd.DataFrame:
+    """System total of `column` per calendar week (Monday to Sunday) and replication.
+
+    Only whole weeks inside the observed window are kept: a part week would look like a dip.
+    Rows are weeks (labelled by their Monday), columns replications.
+    """
+    wide = by_replication(daily, column)
+    days = wide.index.normalize()
+    monday = days - pd.to_timedelta(days.day_of_week, unit="D")
+    counts = pd.Series(1, index=wide.index).groupby(monday).sum()
+    sums = wide.groupby(monday).sum()
+    return sums[counts.reindex(sums.index) == 7]
+
+
+def site_beds(replications: pd.DataFrame) -> dict:
+    """Bed base per site (without escalation beds), from the per-replication table."""
+    return replications.groupby("site", sort=False)["beds"].first().astype(int).to_dict()
+
+
+# --------------------------------------------------------------------------- drawing pieces
+
+
+def _thousands(ax) -> None:
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+
+
+def _date_axis(ax, compact: bool = False) -> None:
+    ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=range(1, 13, 2 if compact else 1)))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b\n%Y" if not compact else "%b %y"))
+    ax.tick_params(axis="x", labelsize=8 if compact else 9)
+
+
+def shade(ax, periods: Iterable[Period]) -> None:
+    """Shade each period behind the data: a colour and one legend entry per distinct label, so
+    a scenario's window stays distinct from winter where they overlap."""
+    colours: dict = {}
+    for a, b, *label in periods:
+        text = label[0] if label else "shaded period"
+        first = text not in colours
+        colour = colours.setdefault(text, SHADES[len(colours) % len(SHADES)])
+        ax.axvspan(pd.Timestamp(a), pd.Timestamp(b), color=colour, alpha=0.7,
+                   zorder=0, gid="shaded", label=text if first else None, lw=0)
+
+
+def fan(ax, wide: pd.DataFrame, what: str, color: str = FAN, step: bool = False,
+        mean: bool = False) -> None:
+    """Median line and 50%/90% bands over the replications in `wide` (rows = dates).
+
+    `mean` adds the mean as a dashed line: for rare, bursty counts (ED waits) the median sits
+    at 0 on most days and only the mean shows how many to expect.
+    """
+    q = fan_quantiles(wide)
+    x = q.index
+    kw = {"step": "mid"} if step else {}
+    n = wide.shape[1]
+    ax.fill_between(x, q["p05"], q["p95"], color=color, alpha=0.18, lw=0, gid="band90",
+                    label=f"90% of {n} replications", **kw)
+    ax.fill_between(x, q["p25"], q["p75"], color=color, alpha=0.38, lw=0, gid="band50",
+                    label="middle 50%", **kw)
+    if step:
+        ax.step(x, q["p50"], where="mid", color=color, lw=1.4, gid="median",
+                label=f"median {what}")
+    else:
+        ax.plot(x, q["p50"], color=color, lw=1.4, gid="median", label=f"median {what}")
+    if mean:
+        ax.plot(x, wide.mean(axis=1), color="#b8400e", lw=1.0, ls="--", gid="mean",
+                label=f"mean {what}")
+
+
+def hline(ax, y: float, gid: str, label: str, color: str, style: str = "--",
+          note: str = "") -> None:
+    """A horizontal reference line; `note` is written beside it, outside the plot on the right,
+    where it never hides data."""
+    ax.axhline(y, color=color, ls=style, lw=1.1, gid=gid, label=label, zorder=3)
+    if note:
+        ax.annotate(note, xy=(1.0, y), xycoords=("axes fraction", "data"), xytext=(4, 0),
+                    textcoords="offset points", ha="left", va="center", fontsize=8,
+                    color=color, annotation_clip=False)
+
+
+def bed_lines(ax, base: float, compact: bool = False) -> None:
+    """Bed base and the 85% and 92% occupancy lines (numbers beside them unless compact)."""
+    if compact:  # small panels share one legend: labels without a site's numbers
+        hline(ax, base, "bed_base", "bed base (G&A, no escalation)", BASE, "-")
+        hline(ax, 0.92 * base, "pct92", "92% of bed base", PCT92)
+        hline(ax, 0.85 * base, "pct85", "85% of bed base", PCT85)
+        return
+    hline(ax, base, "bed_base", f"bed base {base:,.0f}", BASE, "-",
+          note=f"bed base\n{base:,.0f}")
+    hline(ax, 0.92 * base, "pct92", f"92% of base ({0.92 * base:,.0f})", PCT92,
+          note=f"92%\n{0.92 * base:,.0f}")
+    hline(ax, 0.85 * base, "pct85", f"85% of base ({0.85 * base:,.0f})", PCT85,
+          note=f"85%\n{0.85 * base:,.0f}")
+
+
+def short_name(site: str, names: dict | None) -> str:
+    """'Medway Maritime Hospital, Gillingham (medway)': the trust in brackets is dropped."""
+    name = (names or {}).get(site) or ""
+    name = name.split(" (")[0].strip()
+    return f"{name} ({site})" if name and name != site else site
+
+
+def _finish(fig: Figure) -> Figure:
+    fig.set_dpi(DPI)
+    return fig
+
+
+def _period_text(index) -> str:
+    return f"{index.min():%-d %b %Y} to {index.max():%-d %b %Y}"
+
+
+# --------------------------------------------------------------------------- charts
+
+
+def occupancy_chart(daily: pd.DataFrame, beds: dict, periods: Sequence[Period] = (),
+                    title: str = "") -> Figure:
+    """System occupancy fan with the bed base, the 85%/92% lines and the shaded periods."""
+    wide = by_replication(daily, "occupied")
+    base = float(sum(beds.values()))
+    fig, ax = plt.subplots(figsize=(11, 4.8), layout="constrained")
+    shade(ax, periods)
+    fan(ax, wide, "occupied beds")
+    if "available_beds" in daily:
+        avail = by_replication(daily, "available_beds").median(axis=1)
+        ax.step(avail.index, avail, where="mid", color="#777777", lw=0.8, ls=":",
+                gid="available", label="beds open incl. escalation (median)")
+        top = max(base, float(avail.max()))
+    else:
+        top = base
+    bed_lines(ax, base)
+    lo = min(0.8 * base, float(np.nanmin(wide.to_numpy())) * 0.98)
+    hi = max(top, float(np.nanmax(wide.to_numpy()))) * 1.03
+    ax.set_ylim(lo, hi)
+    ax.set_ylabel("occupied beds at 08:00")
+    _thousands(ax)
+    _date_axis(ax)
+    ax.set_title(title or f"Bed occupancy, all sites: {_period_text(wide.index)}", loc="left",
+                 fontsize=12, fontweight="bold")
+    ax.legend(loc="lower left", fontsize=8, ncol=3, framealpha=0.9)
+    ax.grid(axis="y", color="#dddddd", lw=0.6)
+    return _finish(fig)
+
+
+def site_panels(daily: pd.DataFrame, column: str, what: str, ylabel: str,
+                periods: Sequence[Period] = (), beds: dict | None = None,
+                names: dict | None = None, title: str = "") -> Figure:
+    """One small fan per site, two columns; bed lines when `beds` is given."""
+    sites = list(dict.fromkeys(daily["site"]))
+    ncols = 2 if len(sites) > 1 else 1
+    nrows = math.ceil(len(sites) / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(11, 0.6 + 2.4 * nrows), sharex=True,
+                             layout="constrained", squeeze=False)
+    for ax, site in zip(axes.flat, sites):
+        wide = by_replication(daily, column, site)
+        shade(ax, periods)
+        fan(ax, wide, what)
+        if beds and site in beds:
+            bed_lines(ax, float(beds[site]), compact=True)
+            base = float(beds[site])
+            lo = min(0.8 * base, float(np.nanmin(wide.to_numpy())) * 0.98)
+            ax.set_ylim(lo, max(base, float(np.nanmax(wide.to_numpy()))) * 1.04)
+        ax.set_title(short_name(site, names), loc="left", fontsize=9)
+        ax.set_ylabel(ylabel, fontsize=8)
+        _thousands(ax)
+        _date_axis(ax, compact=True)
+        ax.grid(axis="y", color="#dddddd", lw=0.6)
+    for ax in list(axes.flat)[len(sites):]:
+        ax.set_visible(False)
+        above = axes.flat[list(axes.flat).index(ax) - ncols]
+        above.xaxis.set_tick_params(labelbottom=True)  # its dates would hide with the blank
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=min(len(labels), 6), fontsize=8)
+    fig.suptitle(title or f"{what.capitalize()} by site", x=0.01, ha="left", fontsize=12,
+                 fontweight="bold")
+    return _finish(fig)
+
+
+def mo_chart(daily: pd.DataFrame, reference: float = 0.0, periods: Sequence[Period] = (),
+             title: str = "") -> Figure:
+    """Medically optimised patients still in acute beds (system), with the reference line."""
+    wide = by_replication(daily, "medically_optimised")
+    fig, ax = plt.subplots(figsize=(11, 4.2), layout="constrained")
+    shade(ax, periods)
+    fan(ax, wide, "MO patients")
+    if reference and reference > 0:
+        hline(ax, float(reference), "mo_reference",
+              f"planning reference {reference:,.0f}", REFERENCE,
+              note=f"reference\n{reference:,.0f}")
+    ax.set_ylim(bottom=0)
+    ax.set_ylabel("patients medically optimised\nstill in an acute bed at 08:00")
+    _thousands(ax)
+    _date_axis(ax)
+    ax.set_title(title or "Medically optimised patients waiting to leave acute beds, all sites",
+                 loc="left", fontsize=12, fontweight="bold")
+    ax.legend(loc="lower left", fontsize=8, ncol=4, framealpha=0.9)
+    ax.grid(axis="y", color="#dddddd", lw=0.6)
+    return _finish(fig)
+
+
+def ed_chart(daily: pd.DataFrame, periods: Sequence[Period] = ()) -> Figure:
+    """People waiting in ED for a bed at 08:00 and, when recorded per day, 12-hour waits a day."""
+    has_12h = "waits_over_12h" in daily
+    fig, axes = plt.subplots(2 if has_12h else 1, 1, figsize=(11, 7.4 if has_12h else 4.0),
+                             sharex=True, layout="constrained", squeeze=False)
+    ax = axes[0, 0]
+    shade(ax, periods)
+    fan(ax, by_replication(daily, "ed_waiting"), "people waiting", mean=True)
+    ax.set_ylim(bottom=0)
+    ax.set_ylabel("people waiting in ED\nfor a bed at 08:00")
+    ax.set_title("Waiting in ED for a bed at 08:00, all sites", loc="left", fontsize=12,
+                 fontweight="bold")
+    if has_12h:
+        ax2 = axes[1, 0]
+        shade(ax2, periods)
+        fan(ax2, by_replication(daily, "waits_over_12h"), "12-hour waits", mean=True)
+        ax2.set_ylim(bottom=0)
+        ax2.set_ylabel("12-hour waits per day")
+        ax2.set_title("Waits over 12 hours in ED for a bed, per day, all sites", loc="left",
+                      fontsize=12, fontweight="bold")
+    for a in axes.flat:
+        _thousands(a)
+        _date_axis(a)
+        a.grid(axis="y", color="#dddddd", lw=0.6)
+        a.legend(loc="upper left", fontsize=8, ncol=4, framealpha=0.9)
+    return _finish(fig)
+
+
+def cancellations_chart(daily: pd.DataFrame, periods: Sequence[Period] = ()) -> Figure:
+    """Elective cancellations per calendar week: mean and 90% band over replications."""
+    wk = weekly(daily, "elective_cancelled")
+    # each week drawn from its Monday to the next: repeat the last value at the closing edge
+    edges = wk.index.append(pd.DatetimeIndex([wk.index[-1] + pd.Timedelta(days=7)]))
+
+    def close(v):
+        return np.append(v.to_numpy(float), v.iloc[-1])
+
+    fig, ax = plt.subplots(figsize=(11, 4.0), layout="constrained")
+    shade(ax, periods)
+    ax.fill_between(edges, close(wk.quantile(0.05, axis=1)), close(wk.quantile(0.95, axis=1)),
+                    step="post", color=FAN, alpha=0.22, lw=0, gid="band90",
+                    label=f"90% of {wk.shape[1]} replications")
+    ax.step(edges, close(wk.mean(axis=1)), where="post", color=FAN, lw=1.5, gid="mean",
+            label="mean over replications")
+    ax.set_ylim(bottom=0)
+    ax.set_ylabel("electives cancelled per week")
+    _thousands(ax)
+    _date_axis(ax)
+    ax.set_title("Elective cancellations per week (Monday to Sunday), all sites", loc="left",
+                 fontsize=12, fontweight="bold")
+    ax.legend(loc="upper left", fontsize=8, framealpha=0.9)
+    ax.grid(axis="y", color="#dddddd", lw=0.6)
+    return _finish(fig)
+
+
+# --------------------------------------------------------------------------- comparisons
 
 
 def _bars_with_intervals(ax, labels, mean, low, high):
@@ -51,3 +375,25 @@ def save(fig, path) -> None:
 
     atomic_write(path, lambda p: fig.savefig(p, dpi=120, format="png"))
     plt.close(fig)
+
+
+def png(fig: Figure, colors: int = 256) -> bytes:
+    """The figure as PNG bytes, closed afterwards (pyplot keeps no reference).
+
+    Quantised to a 256-colour palette: a third of the size of full colour with no visible
+    change on flat-coloured charts, which keeps report.html small enough to e-mail.
+    """
+    from PIL import Image  # a matplotlib dependency
+
+    buf = io.BytesIO()
+    try:
+        fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
+    finally:
+        plt.close(fig)
+    if not colors:
+        return buf.getvalue()
+    img = Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
+    out = io.BytesIO()
+    method = getattr(Image, "Quantize", Image).FASTOCTREE
+    img.quantize(colors=colors, method=method).save(out, "PNG", optimize=True)
+    return out.getvalue()

@@ -25,7 +25,8 @@ def test_run_writes_the_run_folder_and_prints_the_table(tmp_path):
     assert len(runs) == 1
     run = runs[0]
     for name in ("replications.parquet", "daily.parquet", "summary.csv", "provenance.json",
-                 ".hydra/config.yaml"):
+                 ".hydra/config.yaml", "report.html", "occupancy.png", "medically_optimised.png",
+                 "ed_waits.png"):
         assert (run / name).is_file(), name
     assert not list(run.glob(".*.tmp"))
     reps = pd.read_parquet(run / "replications.parquet")
@@ -38,6 +39,20 @@ def test_run_writes_the_run_folder_and_prints_the_table(tmp_path):
     assert prov["seed"] == 20161101 and prov["replications"] == 2
     assert prov["packages"]["simpy"] and prov["python"]
     assert "occupied beds (mean)" in p.stdout and "95% interval" in p.stdout
+    assert "report.html" in p.stdout
+
+
+def test_short_warm_up_gets_one_warning_line(tmp_path):
+    # an empty ward filling up (no warm start, no warm-up): a transient MSER-5 must find
+    fill = ["system=single_ward", "system.sites.ward.beds=400",
+            "system.sites.ward.emergency_per_day=60", "sim.warm_start=false",
+            "sim.warmup_days=0", "sim.horizon_days=100", "sim.replications=4", "sim.jobs=2"]
+    p = bedflow_cli(fill, tmp_path)
+    assert p.returncode == 0, p.stderr
+    warnings = [x for x in p.stderr.splitlines() if x.startswith("bedflow: warning:")]
+    assert len(warnings) == 1 and "sim.warmup_days=" in warnings[0], p.stderr
+    (run,) = [d for d in (tmp_path / "results").glob("*/*") if d.is_dir()]
+    assert "class=note" in (run / "report.html").read_text(encoding="utf-8")
 
 
 def test_contract_columns():

@@ -1,0 +1,237 @@
+"""report.html: one self-contained page with the figures, the sites, the charts, the settings
+and the provenance; checked as text here and in a real headless Chromium below."""
+
+import base64
+import dataclasses
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import bedflow
+from bedflow import plots
+from bedflow.mser import WarmupCheck, warmup_check
+from bedflow.report import Chart, default_periods, render, write_report
+from bedflow.writers import provenance
+
+# Kent & Medway through one winter, small: 2 replications of 125 days, all 7 sites, with a flu
+# scenario (a dated window to shade) and an intervention, so the run carries its paired
+# comparison against the baseline
+WINTER = ["sim.replications=2", "sim.jobs=2", "sim.progress=false", "sim.start_date=2016-11-01",
+          "sim.warmup_days=5", "sim.horizon_days=120", "scenario=flu_peak",
+          "intervention=[discharge_to_assess]"]
+COUNTS = ["waits_over_12h", "elective_cancelled"]  # daily counts the census gained later
+
+
+@pytest.fixture(scope="module")
+def run():
+    return bedflow.simulate(bedflow.compose(WINTER))
+
+
+def older(res):
+    """The run as the model recorded it before interventions and the daily counts."""
+    out = dataclasses.replace(res, daily=res.daily.drop(columns=COUNTS))
+    for name in ("comparison", "baseline"):
+        if hasattr(out, name):
+            object.__setattr__(out, name, None)
+    return out
+
+
+@pytest.fixture(scope="module")
+def plain(run, tmp_path_factory):
+    """(folder, write_report's answer) for a run without the daily counts or a comparison."""
+    folder = tmp_path_factory.mktemp("plain")
+    res = older(run)
+    return folder, write_report(res, folder, prov(res))
+
+
+@pytest.fixture(scope="module")
+def rich(run, tmp_path_factory):
+    """(folder, results) for the run as it is: daily counts and a comparison."""
+    folder = tmp_path_factory.mktemp("rich")
+    write_report(run, folder, prov(run))
+    return folder, run
+
+
+def prov(res):
+    return provenance(res, WINTER, 1.0)
+
+
+def test_report_is_one_self_contained_page(plain):
+    tmp_path, out = plain
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert out.paths[-1] == tmp_path / "report.html"
+    # nothing is fetched: no scripts, stylesheets, fonts or links to other files
+    assert not re.search(r"<script|<link|@import|url\(|https?://", page, re.I)
+    srcs = re.findall(r"""src=['"]([^'"]*)""", page)
+    assert len(srcs) == 5  # occupancy and MO, each for the system and by site; ED
+    for src, name in zip(srcs, ["occupancy", "occupancy_by_site", "medically_optimised",
+                                "medically_optimised_by_site", "ed_waits"]):
+        assert src.startswith("data:image/png;base64,")
+        png = base64.b64decode(src.split(",", 1)[1])
+        assert png == (tmp_path / f"{name}.png").read_bytes() and png[:4] == b"\x89PNG"
+    assert not list(tmp_path.glob(".*.tmp"))
+    assert len(page.encode()) < 2_000_000  # fits in an e-mail
+    # without the daily columns: say so, no weekly chart
+    assert "not recorded per day" in page and "Weekly elective cancellations need" in page
+    assert not (tmp_path / "elective_cancellations.png").exists()
+    assert "Interventions against the baseline" not in page
+
+
+def test_report_contents(run, plain):
+    tmp_path, _ = plain
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    s = run.summary
+    first = s[s["site"] == "system"].iloc[0]
+    # the headline table starts with the system, and its figures are the summary's
+    head = page.split("<h2>Headline figures</h2>")[1].split("<h2>")[0]
+    assert f"<td>{first['label']}</td><td>{first['mean']:,.1f}</td>" in head
+    lo, hi = run.kpi("mean_medically_optimised")[1:]
+    assert f"{lo:,.1f} to {hi:,.1f}" in head
+    for sid, site in run.config.system.sites.items():
+        assert f"({sid})" in page.split("<h2>By site</h2>")[1]
+    # settings, the composed config and the provenance
+    assert "kent_medway" in page and "sim.start_date=2016-11-01" in page
+    assert "warmup_days: 5" in page and "<details>" in page
+    assert "discharge_to_assess" in page  # the composed config names the intervention
+    assert "scenario flu_peak" in page and "Seven weeks of flu" in page
+    assert (bedflow.writers.git_commit() or "unknown")[:12] in page
+    assert "planning reference of 1,000" in page
+
+
+def test_shading_is_winter_and_the_scenario_window(run):
+    (winter, flu) = default_periods(run)
+    assert (winter[0], winter[1]) == (pd.Timestamp("2016-12-01"), pd.Timestamp("2017-03-01"))
+    # the scenario's highlight, both days included
+    assert (flu[0], flu[1]) == (pd.Timestamp("2016-12-19"), pd.Timestamp("2017-02-06"))
+    assert "flu_peak" in flu[2]
+
+
+def test_warm_up_note(run):
+    short = render(run, prov(run), [], WarmupCheck(30.0, 25, False))
+    top = short.split("<h2>Headline")[0]  # above the first section: read first
+    assert "class=note" in top and "about 55 days" in top and "sim.warmup_days=55" in top
+    fine = render(run, prov(run), [], WarmupCheck(30.0, 0, False))
+    assert "class=note" not in fine and "looks long enough" in fine
+
+
+def test_write_report_returns_the_warm_up_warning(run, plain):
+    assert plain[1].warning == warmup_check(run).message()
+
+
+def test_report_with_daily_counts_and_a_comparison(rich):
+    tmp_path, res = rich
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert (tmp_path / "elective_cancellations.png").is_file()
+    assert not (tmp_path / "beds_released.png").exists()  # write_run's file, not the report's
+    assert "interventions discharge_to_assess, against the baseline" in page
+    comp = page.split("Interventions against the baseline</h2>")[1].split("<h2>")[0]
+    # the system's rows, then every site's (folded): header rows and one row per comparison row
+    assert comp.count("<tr>") == 2 + len(res.comparison) and "<details>" in comp
+    system = res.comparison[(res.comparison["site"] == "system")
+                            & (res.comparison["kpi"] == "beds_released")].iloc[0]
+    assert f"<td>{system['label']}</td><td>all sites</td>" in comp
+    assert f"{system['difference_mean']:,.1f}" in comp
+    assert "£" in comp  # costs in pounds, as the printed comparison shows them
+    assert "Below: 12-hour waits per day" in page
+    assert "Weekly elective cancellations need" not in page
+
+
+def test_synthetic_comparison_table_and_chart(run):
+    # the shape the brief fixed: kpi, site, baseline/scenario means, difference and interval
+    comp = pd.DataFrame({
+        "kpi": ["mean_medically_optimised", "beds_released", "beds_released"],
+        "site": ["system", "medway", "system"],
+        "baseline_mean": [1000.0, 600.0, 3100.0], "scenario_mean": [900.0, 590.0, 3060.0],
+        "difference_mean": [-100.0, 10.0, 40.0], "difference_ci_low": [-120.0, -2.0, 30.0],
+        "difference_ci_high": [-80.0, 22.0, 50.0],
+    })
+    res = dataclasses.replace(older(run))
+    object.__setattr__(res, "comparison", comp)
+    png = plots.png(plots.beds_released_chart(comp, "Acute beds released"))
+    cs = [Chart("beds_released", "Acute beds released", "", png, write=False)]
+    page = render(res, prov(res), cs, WarmupCheck(5.0, 0, False))
+    table = page.split("Interventions against the baseline</h2>")[1].split("<h2>")[0]
+    rows = [r for r in re.findall(r"<tr>(.*?)</tr>", table) if "<td>" in r]
+    # the system (beds released first), then the sites; labels from HEADLINE without a label
+    assert [re.findall(r"<td>(.*?)</td>", r)[:2] for r in rows] == [
+        ["beds released", "all sites"], ["medically optimised patients (mean)", "all sites"],
+        ["beds released", "medway"]]
+    assert "30.0 to 50.0" in rows[0] and "-2.0 to 22.0" in rows[2]
+    assert page.count("data:image/png;base64,") == 1
+
+
+def test_charts_follow_the_columns(rich):
+    folder, _ = rich
+    page = (folder / "report.html").read_text(encoding="utf-8")
+    names = re.findall(r"<figure id=(\w+)>", page)
+    assert names == ["beds_released", "occupancy", "occupancy_by_site", "medically_optimised",
+                     "medically_optimised_by_site", "ed_waits", "elective_cancellations"]
+
+
+# --------------------------------------------------------------------------- a real browser
+
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                  "--no-first-run", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--window-size=1200,900"]
+
+
+def _browser():
+    """(chromium, chromedriver) paths; skip when absent unless BEDFLOW_REQUIRE_BROWSER is set."""
+    chromium = next((p for p in map(shutil.which, ("chromium", "chromium-browser",
+                                                   "google-chrome")) if p), None)
+    driver = shutil.which("chromedriver")
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        chromium = None
+    if chromium and driver:
+        return chromium, driver
+    if os.environ.get("BEDFLOW_REQUIRE_BROWSER"):
+        pytest.fail("BEDFLOW_REQUIRE_BROWSER is set but chromium, chromedriver or selenium is "
+                    "missing (apt-get install chromium chromium-driver; pip install selenium)")
+    pytest.skip("no chromium/chromedriver/selenium (set BEDFLOW_REQUIRE_BROWSER=1 to require)")
+
+
+def test_report_in_a_real_browser(rich, tmp_path):
+    chromium, driver_path = _browser()
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    page = rich[0] / "report.html"
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = chromium
+    for flag in CHROMIUM_FLAGS + [f"--user-data-dir={tempfile.mkdtemp(dir=tmp_path)}"]:
+        opts.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(driver_path), options=opts)
+    try:
+        driver.set_page_load_timeout(60)
+        driver.get(page.as_uri())
+        images = driver.execute_script(
+            "return [...document.images].map(i => [i.alt, i.complete, i.naturalWidth])")
+        assert len(images) == 7
+        for alt, complete, width in images:
+            assert complete and width > 0, f"image not shown: {alt}"
+        tables = driver.execute_script(
+            "return [...document.querySelectorAll('table')].map("
+            "t => t.querySelectorAll('tbody tr').length)")
+        assert len(tables) >= 7 and all(n > 0 for n in tables), tables
+        fetched = driver.execute_script(
+            "return performance.getEntriesByType('resource').map(e => e.name)"
+            ".filter(n => !n.startsWith('data:'))")
+        assert fetched == []  # nothing loaded from anywhere but the page itself
+        # full-page screenshot for a person to look at
+        height = driver.execute_script("return document.documentElement.scrollHeight")
+        driver.set_window_size(1200, min(height + 150, 16000))
+        folder = Path(os.environ.get("BEDFLOW_ARTIFACTS") or tmp_path)
+        folder.mkdir(parents=True, exist_ok=True)
+        shot = folder / "report_screenshot.png"
+        assert driver.save_screenshot(str(shot))
+        assert shot.stat().st_size > 10_000
+        print(f"report screenshot: {shot}")
+    finally:
+        driver.quit()
