@@ -150,7 +150,7 @@ def test_a_point_cut_short_resumes_from_its_finished_replications(tmp_path, monk
     whole = bedflow.simulate(cfg)
     store = ReplicationStore(tmp_path, "digest")
     for r in (0, 2):  # what an interrupted first attempt had finished
-        store.save(runner.run_replication(cfg, r))
+        store.save(r, runner.run_replication(cfg, r))
     ran = []
     real = runner.run_replication
     monkeypatch.setattr(runner, "run_replication", lambda c, r: ran.append(r) or real(c, r))
