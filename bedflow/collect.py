@@ -6,9 +6,11 @@ failed, and each KPI drawn against what was swept.
 
 Writes `sweep.parquet` in the folder: one row per point and site (the system first), a column
 per swept override (typed: numbers stay numbers), then each KPI's mean, `_ci_low` and `_ci_high`
-(95% interval over replications). With `--baseline`, each KPI also gets `_change` with its
-interval: the point minus the baseline point, paired replication by replication (same seeds,
-same patients), which is far narrower than the difference of two separate intervals.
+(95% interval over replications). Points with interventions switched on also carry their paired
+comparison against every intervention off (`comparison.csv`) as `effect_<kpi>` columns, e.g.
+`effect_beds_released`. With `--baseline`, each KPI also gets `<kpi>_change`: the point minus
+the baseline point, paired replication by replication (same seeds, same patients), which is far
+narrower than the difference of two separate intervals.
 
 Exit code 0 when every point of the sweep is complete, 1 when some are missing or failed (the
 table still holds the complete ones), 2 for bad input. Reading a sweep never changes its points.
@@ -27,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from . import sweep as sw
+from .compare import KPIS as EFFECTS
 from .results import HEADLINE, system_rows
 from .stats import mean_ci
 
@@ -102,6 +105,20 @@ def _wide(summary: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _effects(comparison: Path) -> pd.DataFrame:
+    """comparison.csv (paired, against every intervention off) -> effect_<kpi> columns per site."""
+    c = pd.read_csv(comparison)
+    rows = []
+    for site, g in c.groupby("site", sort=False):
+        row = {"site": site}
+        for r in g.itertuples():
+            row[f"effect_{r.kpi}"] = r.difference_mean
+            row[f"effect_{r.kpi}_ci_low"] = r.difference_ci_low
+            row[f"effect_{r.kpi}_ci_high"] = r.difference_ci_high
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def _per_replication(point: Path) -> dict[str, pd.DataFrame]:
     """Each site's replication rows, and the system's, indexed by replication."""
     reps = pd.read_parquet(point / "replications.parquet")
@@ -150,6 +167,8 @@ def collect(folder, baseline: list[str] | None = None) -> Collected:
         else:
             got.complete.append(sub)
             wide = _wide(pd.read_csv(d / "summary.csv"))
+            if (d / "comparison.csv").is_file():
+                wide = wide.merge(_effects(d / "comparison.csv"), on="site", how="left")
             for k, v in reversed(list(_values(p["overrides"], swept).items())):
                 wide.insert(0, k, v)
             wide.insert(len(swept), "point", sub)
@@ -179,6 +198,8 @@ def _find(got: Collected, baseline: list[str]) -> str:
 
 
 def _label(kpi: str) -> str:
+    if kpi.startswith("effect_"):
+        return f"{EFFECTS.get(kpi[7:], (0, 0, kpi[7:]))[2]}, vs interventions off"
     if kpi.endswith("_change"):
         return f"{HEADLINE.get(kpi[:-7], kpi[:-7])}: change from baseline"
     return HEADLINE.get(kpi, kpi)
@@ -273,7 +294,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="bedflow-collect", description=__doc__.split("\n\n")[0])
     ap.add_argument("folder", help="the sweep folder (hydra.sweep.dir)")
     ap.add_argument("--kpi", action="append", help="KPI to draw (repeatable; default "
-                    "mean_medically_optimised); one of: " + ", ".join(HEADLINE))
+                    "mean_medically_optimised): a column of sweep.parquet such as "
+                    "mean_occupied, effect_beds_released, mean_occupied_change")
     ap.add_argument("--site", default="system", help="site to draw (default: system)")
     ap.add_argument("--baseline", nargs="+", metavar="KEY=VALUE",
                     help="the point to compare every point with, e.g. "
@@ -282,9 +304,10 @@ def main(argv: list[str] | None = None) -> int:
     a = ap.parse_args(argv)
     kpis = a.kpi or ["mean_medically_optimised"]
     try:
+        known = list(HEADLINE) + [f"{k}_change" for k in HEADLINE] + [f"effect_{k}" for k in EFFECTS]
         for k in kpis:
-            if k.removesuffix("_change") not in HEADLINE:
-                raise CollectError(f"--kpi {k}: unknown KPI (available: {', '.join(HEADLINE)})")
+            if k not in known:
+                raise CollectError(f"--kpi {k}: unknown KPI (available: {', '.join(known)})")
             if k.endswith("_change") and not a.baseline:
                 raise CollectError(f"--kpi {k}: a change needs --baseline")
         got = collect(a.folder, a.baseline)

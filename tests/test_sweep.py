@@ -161,6 +161,28 @@ def test_a_point_cut_short_resumes_from_its_finished_replications(tmp_path, monk
     pd.testing.assert_frame_equal(resumed.daily, whole.daily, check_exact=True)
 
 
+def test_collect_carries_intervention_effects_and_the_paired_change_from_a_baseline(tmp_path):
+    """Points with an intervention carry its paired effect (comparison.csv); --baseline adds the
+    paired change from one point. Caseload 0 is the same as no team, so the two must agree."""
+    args = LOCAL + ["intervention=[rapid_response]", "sim.replications=2", "sim.horizon_days=20",
+                    "sim.warmup_days=5", "intervention.rapid_response.caseload_per_site=0,30",
+                    "hydra.sweep.dir=sw"]
+    p = bedflow_cli(args, tmp_path)
+    assert p.returncode == 0, p.stderr
+    key = "intervention.rapid_response.caseload_per_site"
+    c = collect(tmp_path / "sw", "--baseline", f"{key}=0", "--kpi", "effect_beds_released",
+                "--kpi", "mean_occupied_change")
+    assert c.returncode == 0, c.stdout + c.stderr
+    t = table(tmp_path / "sw").set_index(["site", key])
+    none, team = t.loc[("system", 0)], t.loc[("system", 30)]
+    assert (none["effect_beds_released"], none["mean_occupied_change"]) == (0, 0)
+    assert team["effect_beds_released_ci_low"] > 0  # the team releases beds, clearly
+    for end, other in (("", ""), ("_ci_low", "_ci_high"), ("_ci_high", "_ci_low")):
+        assert team[f"effect_beds_released{end}"] == pytest.approx(
+            -team[f"mean_occupied_change{other}"], abs=1e-9)
+    assert (tmp_path / "sw" / "sweep_effect_beds_released.png").is_file()
+
+
 BAD = [
     (["hydra/launcher=nowhere"], "hydra/launcher: unknown launcher 'nowhere' (available: local, slurm"),
     (["hydra/launcher=local", "system.sites.ward.beds=5,-1"], "system.sites.ward.beds: must be a non-negative"),
@@ -201,3 +223,5 @@ def test_collect_bad_input_exit_2(tmp_path):
     assert p.returncode == 2 and "not a sweep folder" in p.stderr
     p = collect(tmp_path, "--kpi", "happiness")
     assert p.returncode == 2 and "--kpi happiness: unknown KPI" in p.stderr
+    p = collect(tmp_path, "--kpi", "mean_occupied_change")
+    assert p.returncode == 2 and "a change needs --baseline" in p.stderr
