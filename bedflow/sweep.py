@@ -345,6 +345,10 @@ def check_launcher(name: str) -> None:
         raise ConfigError(f"hydra/launcher: unknown launcher '{name}' (available: "
                           f"{', '.join(own + ['basic'])})")
     module, program = LAUNCHERS.get(name, (None, None))
+    if name in own and name not in LAUNCHERS:  # a launcher file of your own, built on a plugin's
+        text = (config_dir() / "hydra" / "launcher" / f"{name}.yaml").read_text()
+        module, program = next((LAUNCHERS[b] for b in ("submitit_slurm", "submitit_local",
+                                                        "joblib") if b in text), (None, None))
     if module and importlib.util.find_spec(module) is None:
         raise ConfigError(f"hydra/launcher={name}: the launcher plugins are not installed; "
                           "install them with: pip install -e \".[hpc]\"")

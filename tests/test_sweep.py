@@ -216,6 +216,22 @@ def test_slurm_launcher_without_sbatch_one_line_exit_2(tmp_path, monkeypatch, ca
     assert not (tmp_path / "results").exists()
 
 
+def test_a_launcher_file_of_your_own_is_checked_like_the_one_it_builds_on(tmp_path, monkeypatch):
+    from bedflow import hydra_compose
+    from bedflow.config import ConfigError
+    from bedflow.sweep import check_launcher
+
+    (tmp_path / "hydra" / "launcher").mkdir(parents=True)
+    (tmp_path / "hydra" / "launcher" / "mycluster.yaml").write_text(
+        "defaults:\n  - submitit_slurm\n  - _self_\npartition: short\n")
+    monkeypatch.setattr(hydra_compose, "config_dir", lambda: tmp_path)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(ConfigError, match=r"hydra/launcher=mycluster: no `sbatch`"):
+        check_launcher("mycluster")
+    with pytest.raises(ConfigError, match=r"unknown launcher 'nowhere' \(available: mycluster, basic\)"):
+        check_launcher("nowhere")
+
+
 def test_collect_bad_input_exit_2(tmp_path):
     p = collect(tmp_path / "nowhere")
     assert p.returncode == 2 and p.stderr.startswith("bedflow-collect: error:")
