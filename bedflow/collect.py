@@ -60,8 +60,8 @@ def _typed(override: str):
     try:
         v = OverridesParser.create().parse_override(override).value()
     except Exception:
-        return override.split("=", 1)[1]
-    return v if isinstance(v, (bool, int, float, str)) else override.split("=", 1)[1]
+        return override.partition("=")[2]
+    return v if isinstance(v, (bool, int, float, str)) else override.partition("=")[2]
 
 
 def _points(folder: Path) -> tuple[list[dict], list[str]]:
@@ -83,7 +83,7 @@ def _points(folder: Path) -> tuple[list[dict], list[str]]:
     keys = {}
     for p in points:
         for o in p["overrides"]:
-            keys.setdefault(o.split("=", 1)[0], set()).add(o.split("=", 1)[1])
+            keys.setdefault(o.partition("=")[0], set()).add(o.partition("=")[2])
     return points, [k for k, vals in keys.items() if len(vals) > 1]
 
 

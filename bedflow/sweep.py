@@ -304,7 +304,7 @@ def plan(jobs: Sequence[Sequence[str]], sweep_dir: Path,
                               "sweep over them")
         seen[subdir] = overrides
         points.append(Point(overrides, subdir, digest, status(Path(sweep_dir) / subdir, digest),
-                            dict(o.split("=", 1) for o in overrides)))
+                            dict((o.split("=", 1) + [""])[:2] for o in overrides)))
     return points
 
 
