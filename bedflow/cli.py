@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+from . import sweep  # also registers the resolvers that name sweep folders, in every job
 from .config import ConfigError
 
 EXIT_USAGE = 2
@@ -29,6 +30,7 @@ def fail(message: str) -> None:
 
 def _task(cfg) -> None:
     from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
 
     from .hydra_compose import to_config
     from .report import write_report
@@ -38,6 +40,9 @@ def _task(cfg) -> None:
 
     hc = HydraConfig.get()
     out = Path(hc.runtime.output_dir)
+    if hc.mode == RunMode.MULTIRUN:  # a sweep point: skipped when complete, see sweep.py
+        sweep.run_point(cfg, out, list(hc.overrides.task))
+        return
     done = False
     try:
         config = to_config(cfg)
@@ -67,8 +72,12 @@ def main(argv: list[str] | None = None) -> None:
     try:
         from .hydra_compose import compose, config_dir, register
 
-        if not any(a.split("=")[0] in _HYDRA_FLAGS for a in argv):
+        flags = {a.split("=")[0] for a in argv if a.split("=")[0] in _HYDRA_FLAGS}
+        if not flags:
+            sweep.check_command_line(argv, multirun=False)
             compose(argv)  # check first: no run folder for a bad override
+        elif flags <= {"-m", "--multirun"}:  # the first point now; the sweeper checks them all
+            compose(sweep.check_command_line(argv, multirun=True))
         register()
         cdir = str(config_dir())
     except ConfigError as e:

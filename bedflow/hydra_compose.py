@@ -30,7 +30,10 @@ def config_dir() -> Path:
 def register() -> None:
     from hydra.core.config_store import ConfigStore
 
+    from .sweep import register_sweeper
+
     ConfigStore.instance().store(name=SCHEMA, node=Config)
+    register_sweeper()  # config.yaml selects it for -m sweeps
 
 
 def one_line(exc: BaseException) -> str:

@@ -7,6 +7,7 @@ runs in cannot change its numbers: parallel equals serial.
 from __future__ import annotations
 
 import datetime as dt
+import signal
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
 import numpy as np
@@ -27,19 +28,39 @@ def _as_config(cfg) -> Config:
     return to_config(cfg)
 
 
-def _run_all(jobs_list, jobs: int, bar) -> list[dict]:
-    """Run (cfg, replication) pairs, in series or in processes; outputs in submission order."""
-    if jobs <= 1:
-        out = []
-        for cfg, r in jobs_list:
-            out.append(run_replication(cfg, r))
+def _worker_signals() -> None:
+    """Leave a queue's warning signals to the parent process. On SLURM, SIGUSR2 before the time
+    limit reaches every process of the job; the parent answers it (submitit requeues the job),
+    and forked workers must not answer it again with the handler they inherited."""
+    for sig in (signal.SIGUSR1, signal.SIGUSR2):
+        signal.signal(sig, signal.SIG_IGN)
+    for sig in (signal.SIGTERM, signal.SIGCONT):
+        signal.signal(sig, signal.SIG_DFL)
+
+
+def _run_all(jobs_list, jobs: int, bar, store=None) -> list[dict]:
+    """Run (cfg, replication) pairs, in series or in processes; outputs in submission order.
+
+    `store` (optional) keeps each output as it finishes, by its position in `jobs_list`:
+    `store.load(i)` returns a kept one or None, `store.save(i, output)` keeps one. A run cut
+    short then resumes with what it had finished, with the same numbers (sweeps use this).
+    """
+    out: list = [store.load(i) if store else None for i in range(len(jobs_list))]
+    todo = [i for i, o in enumerate(out) if o is None]
+    bar.update(len(jobs_list) - len(todo))
+    keep = store.save if store else (lambda i, output: None)
+    if jobs <= 1 or len(todo) <= 1:
+        for i in todo:
+            out[i] = run_replication(*jobs_list[i])
+            keep(i, out[i])
             bar.update()
         return out
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        futures = {pool.submit(run_replication, cfg, r): i for i, (cfg, r) in enumerate(jobs_list)}
-        out: list = [None] * len(jobs_list)
+    with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), initializer=_worker_signals) as pool:
+        futures = {pool.submit(run_replication, *jobs_list[i]): i for i in todo}
         for f in as_completed(futures):
-            out[futures[f]] = f.result()
+            i = futures[f]
+            out[i] = f.result()
+            keep(i, out[i])
             bar.update()
     return out
 
@@ -53,11 +74,12 @@ def _results(cfg: Config, outputs: list[dict]) -> Results:
                    events=pd.concat(events, ignore_index=True) if events else None)
 
 
-def simulate(cfg, *, jobs: int | None = None, progress: bool | None = None) -> Results:
+def simulate(cfg, *, jobs: int | None = None, progress: bool | None = None,
+             store=None) -> Results:
     """Run `sim.replications` replications of the configured system and return Results.
 
     With any intervention switched on, the baseline (every intervention off) runs too, with the
-    same seeds, and `Results.comparison` holds the paired differences.
+    same seeds, and `Results.comparison` holds the paired differences. `store`: see `_run_all`.
     """
     cfg = _as_config(cfg)
     n = cfg.sim.replications
@@ -68,7 +90,7 @@ def simulate(cfg, *, jobs: int | None = None, progress: bool | None = None) -> R
     bar = tqdm(total=len(work), desc="replications", unit="rep", disable=None if show else True,
                leave=False)
     try:
-        outputs = _run_all(work, jobs, bar)
+        outputs = _run_all(work, jobs, bar, store)
     finally:
         bar.close()
     res = _results(cfg, outputs[:n])

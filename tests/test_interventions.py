@@ -124,9 +124,12 @@ def test_cli_writes_comparison_and_multirun_combines(tmp_path):
                        cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert p.returncode == 0, p.stderr
     sweep = next((tmp_path / "results" / "multirun").glob("*/*"))
-    for job in ("0", "1"):
-        for f in ("comparison.csv", "beds_released.png", "baseline_replications.parquet"):
-            assert (sweep / job / f).is_file(), (job, f)
+    points = [d for d in sweep.iterdir() if d.is_dir() and not d.name.startswith(".")]
+    assert len(points) == 2
+    for point in points:
+        for f in ("comparison.csv", "beds_released.png", "baseline_replications.parquet",
+                  "report.html"):
+            assert (point / f).is_file(), (point.name, f)
     table = pd.read_csv(sweep / "comparisons.csv")
     assert set(table["interventions"]) == {"rapid_response", "rapid_response + discharge_to_assess"}
     assert (sweep / "beds_released_by_combination.png").is_file()

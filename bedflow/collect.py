@@ -1,0 +1,353 @@
+"""`bedflow-collect <sweep folder>`: a sweep's completed points in one table, what is missing or
+failed, and each KPI drawn against what was swept.
+
+    bedflow-collect results/sweeps/p1 [--kpi mean_medically_optimised ...] [--site system]
+                    [--baseline key=value ...] [--no-plot]
+
+Writes `sweep.parquet` in the folder: one row per point and site (the system first), a column
+per swept override (typed: numbers stay numbers), then each KPI's mean, `_ci_low` and `_ci_high`
+(95% interval over replications). Points with interventions switched on also carry their paired
+comparison against every intervention off (`comparison.csv`) as `effect_<kpi>` columns, e.g.
+`effect_beds_released`. With `--baseline`, each KPI also gets `<kpi>_change`: the point minus
+the baseline point, paired replication by replication (same seeds, same patients), which is far
+narrower than the difference of two separate intervals.
+
+Exit code 0 when every point of the sweep is complete, 1 when some are missing or failed (the
+table still holds the complete ones), 2 for bad input. Reading a sweep never changes its points.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import sweep as sw
+from .compare import KPIS as EFFECTS
+from .results import HEADLINE, system_rows
+from .stats import mean_ci
+
+TABLE = "sweep.parquet"
+EXIT_INCOMPLETE, EXIT_USAGE = 1, 2
+
+
+class CollectError(ValueError):
+    """Bad input to bedflow-collect: one line, exit 2."""
+
+
+@dataclass
+class Collected:
+    folder: Path
+    swept: list[str]
+    table: pd.DataFrame  # one row per complete point and site
+    complete: list[str] = field(default_factory=list)
+    failed: dict = field(default_factory=dict)  # subdir -> error
+    missing: list[str] = field(default_factory=list)
+    stale: list[str] = field(default_factory=list)
+    overrides: dict = field(default_factory=dict)  # subdir -> overrides
+
+
+def _typed(override: str):
+    """The value of `key=value` as Hydra reads it: 450 -> int, 0.5 -> float, else the text."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    try:
+        v = OverridesParser.create().parse_override(override).value()
+    except Exception:
+        return override.partition("=")[2]
+    return v if isinstance(v, (bool, int, float, str)) else override.partition("=")[2]
+
+
+def _points(folder: Path) -> tuple[list[dict], list[str]]:
+    """The sweep's points from `sweep.json`, or, for a folder without one, its point folders."""
+    manifest = folder / sw.MANIFEST
+    if manifest.is_file():
+        m = json.loads(manifest.read_text())
+        return m["points"], list(m.get("swept", []))
+    points = []
+    for d in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        for marker in (sw.DONE, sw.FAILED):
+            if (d / marker).is_file():
+                points.append({"subdir": d.name,
+                               "overrides": json.loads((d / marker).read_text())["overrides"]})
+                break
+    if not points:
+        raise CollectError(f"{folder}: not a sweep folder (no {sw.MANIFEST} and no point "
+                           "folders with complete.json)")
+    keys = {}
+    for p in points:
+        for o in p["overrides"]:
+            keys.setdefault(o.partition("=")[0], set()).add(o.partition("=")[2])
+    return points, [k for k, vals in keys.items() if len(vals) > 1]
+
+
+def _values(overrides: list[str], swept: list[str]) -> dict:
+    by_key = {o.split("=", 1)[0]: o for o in overrides}
+    return {k: (_typed(by_key[k]) if k in by_key else None) for k in swept}
+
+
+def _wide(summary: pd.DataFrame) -> pd.DataFrame:
+    """summary.csv (site, kpi, mean, ci_low, ci_high) -> one row per site, three columns a KPI."""
+    rows = []
+    for site, g in summary.groupby("site", sort=False):
+        row = {"site": site, "replications": int(g["replications"].max())}
+        for r in g.itertuples():
+            row[r.kpi] = r.mean
+            row[f"{r.kpi}_ci_low"] = r.ci_low
+            row[f"{r.kpi}_ci_high"] = r.ci_high
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _effects(comparison: Path) -> pd.DataFrame:
+    """comparison.csv (paired, against every intervention off) -> effect_<kpi> columns per site."""
+    c = pd.read_csv(comparison)
+    rows = []
+    for site, g in c.groupby("site", sort=False):
+        row = {"site": site}
+        for r in g.itertuples():
+            row[f"effect_{r.kpi}"] = r.difference_mean
+            row[f"effect_{r.kpi}_ci_low"] = r.difference_ci_low
+            row[f"effect_{r.kpi}_ci_high"] = r.difference_ci_high
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _per_replication(point: Path) -> dict[str, pd.DataFrame]:
+    """Each site's replication rows, and the system's, indexed by replication."""
+    reps = pd.read_parquet(point / "replications.parquet")
+    out = {"system": system_rows(reps).set_index("replication")}
+    for site, g in reps.groupby("site", sort=False):
+        out[site] = g.set_index("replication")
+    return out
+
+
+def _changes(point: Path, base: Path) -> pd.DataFrame:
+    """Point minus baseline, paired by replication, with a 95% interval, per site and KPI."""
+    a, b = _per_replication(point), _per_replication(base)
+    rows = []
+    for site in a:
+        if site not in b:
+            continue
+        common = a[site].index.intersection(b[site].index)
+        row = {"site": site}
+        for kpi in HEADLINE:
+            if kpi in a[site] and kpi in b[site]:
+                d = a[site].loc[common, kpi].to_numpy(float) - b[site].loc[common, kpi].to_numpy(float)
+                m, lo, hi = mean_ci(d)
+                row[f"{kpi}_change"], row[f"{kpi}_change_ci_low"], row[f"{kpi}_change_ci_high"] = m, lo, hi
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def collect(folder, baseline: list[str] | None = None) -> Collected:
+    """Read every point of the sweep in `folder`; see the module docstring for the table."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise CollectError(f"{folder}: no such folder")
+    points, swept = _points(folder)
+    got = Collected(folder, swept, pd.DataFrame())
+    frames = []
+    for p in points:
+        sub, d = p["subdir"], folder / p["subdir"]
+        got.overrides[sub] = p["overrides"]
+        state = sw.status(d, p.get("config_sha256"))
+        if state == "failed":
+            got.failed[sub] = json.loads((d / sw.FAILED).read_text()).get("error", "?")
+        elif state == "missing":
+            got.missing.append(sub)
+        elif state == "stale":
+            got.stale.append(sub)
+        else:
+            got.complete.append(sub)
+            wide = _wide(pd.read_csv(d / "summary.csv"))
+            if (d / "comparison.csv").is_file():
+                wide = wide.merge(_effects(d / "comparison.csv"), on="site", how="left")
+            for k, v in reversed(list(_values(p["overrides"], swept).items())):
+                wide.insert(0, k, v)
+            wide.insert(len(swept), "point", sub)
+            frames.append(wide)
+    if frames:
+        got.table = pd.concat(frames, ignore_index=True)
+    if baseline and frames:
+        base = _find(got, baseline)
+        changes = [(_changes(folder / sub, folder / base).assign(point=sub)) for sub in got.complete]
+        got.table = got.table.merge(pd.concat(changes, ignore_index=True), on=["point", "site"],
+                                    how="left")
+    return got
+
+
+def _find(got: Collected, baseline: list[str]) -> str:
+    """The one complete point whose overrides include every `key=value` of `baseline`."""
+    want = {o.split("=", 1)[0]: _typed(o) for o in baseline}
+    match = [sub for sub in got.complete
+             if all(_values(got.overrides[sub], list(want))[k] == v for k, v in want.items())]
+    if len(match) != 1:
+        raise CollectError(f"--baseline {' '.join(baseline)}: matches {len(match)} complete "
+                           "points; give swept keys and values that pick exactly one")
+    return match[0]
+
+
+# --------------------------------------------------------------------------- charts
+
+
+def _label(kpi: str) -> str:
+    if kpi.startswith("effect_"):
+        return f"{EFFECTS.get(kpi[7:], (0, 0, kpi[7:]))[2]}, vs interventions off"
+    if kpi.endswith("_change"):
+        return f"{HEADLINE.get(kpi[:-7], kpi[:-7])}: change from baseline"
+    return HEADLINE.get(kpi, kpi)
+
+
+def _fmt(x: float) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "-"
+    if abs(x) < 1e-9:  # rounding noise of a zero
+        return "0"
+    return f"{x:,.3g}" if abs(x) < 10 else f"{x:,.0f}"
+
+
+def plot(got: Collected, kpi: str, site: str, path: Path) -> Path | None:
+    """KPI against each swept parameter: a line with its 95% band for one, a heat map with each
+    cell's mean and interval for two, one panel per parameter beyond that."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .writers import atomic_write
+
+    t = got.table[got.table["site"] == site]
+    keys = got.swept
+    if t.empty or not keys or kpi not in t:
+        return None
+    title = f"{_label(kpi)} ({site}); mean and 95% interval"
+    if len(keys) == 2:
+        x, y = keys
+        m = t.pivot_table(index=y, columns=x, values=kpi, aggfunc="first").sort_index(ascending=False)
+        lo = t.pivot_table(index=y, columns=x, values=f"{kpi}_ci_low", aggfunc="first").reindex_like(m)
+        hi = t.pivot_table(index=y, columns=x, values=f"{kpi}_ci_high", aggfunc="first").reindex_like(m)
+        fig, ax = plt.subplots(figsize=(1.9 * m.shape[1] + 2.5, 1.1 * m.shape[0] + 1.8))
+        im = ax.imshow(m.to_numpy(float), cmap="viridis", aspect="auto")
+        fig.colorbar(im, ax=ax, label=_label(kpi))
+        ax.set_xticks(range(m.shape[1]), [str(c) for c in m.columns])
+        ax.set_yticks(range(m.shape[0]), [str(i) for i in m.index])
+        ax.set_xlabel(x)
+        ax.set_ylabel(y)
+        vals = m.to_numpy(float)
+        mid = np.nanmean(vals) if np.isfinite(vals).any() else 0
+        for i in range(m.shape[0]):
+            for j in range(m.shape[1]):
+                v = vals[i, j]
+                if math.isnan(v):
+                    continue
+                ax.text(j, i, f"{_fmt(v)}\n[{_fmt(lo.iat[i, j])}, {_fmt(hi.iat[i, j])}]",
+                        ha="center", va="center", fontsize=8,
+                        color="black" if v > mid else "white")
+    else:
+        fig, axes = plt.subplots(1, len(keys), figsize=(5 * len(keys), 3.8), squeeze=False)
+        for ax, key in zip(axes[0], keys):
+            s = t.sort_values(key)
+            xs = s[key]
+            numeric = pd.api.types.is_numeric_dtype(xs)
+            pos = xs.to_numpy(float) if numeric else np.arange(len(xs))
+            yerr = np.vstack([s[kpi] - s[f"{kpi}_ci_low"], s[f"{kpi}_ci_high"] - s[kpi]])
+            ax.errorbar(pos, s[kpi], yerr=yerr, fmt="o-" if len(keys) == 1 else "o", capsize=3)
+            if not numeric:
+                ax.set_xticks(pos, [str(v) for v in xs], rotation=30, ha="right")
+            ax.set_xlabel(key)
+            ax.set_ylabel(_label(kpi))
+            ax.grid(alpha=0.3)
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    atomic_write(path, lambda p: fig.savefig(p, format="png", dpi=110))
+    plt.close(fig)
+    return path
+
+
+def text_table(got: Collected, kpi: str, site: str) -> str:
+    """The KPI by swept value, mean [95% interval], as a grid for two swept keys."""
+    t = got.table[got.table["site"] == site]
+    if t.empty or kpi not in t:
+        return ""
+    cell = t.apply(lambda r: f"{_fmt(r[kpi])} [{_fmt(r[kpi + '_ci_low'])}, "
+                             f"{_fmt(r[kpi + '_ci_high'])}]", axis=1)
+    t = t.assign(_cell=cell)
+    if len(got.swept) == 2:
+        x, y = got.swept
+        grid = t.pivot_table(index=y, columns=x, values="_cell", aggfunc="first")
+        return grid.to_string()
+    cols = got.swept or ["point"]
+    return t[cols + ["_cell"]].rename(columns={"_cell": _label(kpi)}).to_string(index=False)
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="bedflow-collect", description=__doc__.split("\n\n")[0])
+    ap.add_argument("folder", help="the sweep folder (hydra.sweep.dir)")
+    ap.add_argument("--kpi", action="append", help="KPI to draw (repeatable; default "
+                    "mean_medically_optimised): a column of sweep.parquet such as "
+                    "mean_occupied, effect_beds_released, mean_occupied_change")
+    ap.add_argument("--site", default="system", help="site to draw (default: system)")
+    ap.add_argument("--baseline", nargs="+", metavar="KEY=VALUE",
+                    help="the point to compare every point with, e.g. "
+                         "system.sites.medway.downstream.P1=431")
+    ap.add_argument("--no-plot", action="store_true", help="write the table only")
+    a = ap.parse_args(argv)
+    kpis = a.kpi or ["mean_medically_optimised"]
+    try:
+        known = list(HEADLINE) + [f"{k}_change" for k in HEADLINE] + [f"effect_{k}" for k in EFFECTS]
+        for k in kpis:
+            if k not in known:
+                raise CollectError(f"--kpi {k}: unknown KPI (available: {', '.join(known)})")
+            if k.endswith("_change") and not a.baseline:
+                raise CollectError(f"--kpi {k}: a change needs --baseline")
+        got = collect(a.folder, a.baseline)
+        if not got.table.empty and a.site not in set(got.table["site"]):
+            raise CollectError(f"--site {a.site}: no such site (available: "
+                               f"{', '.join(dict.fromkeys(got.table['site']))})")
+    except (CollectError, OSError, ValueError) as e:
+        print(f"bedflow-collect: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+
+    n = len(got.overrides)
+    print(f"{got.folder}: {n} points: {len(got.complete)} complete, {len(got.failed)} failed, "
+          f"{len(got.missing)} missing" + (f", {len(got.stale)} stale" if got.stale else ""))
+    for sub, err in got.failed.items():
+        print(f"  failed   {' '.join(got.overrides[sub])}: {err}")
+    for sub in got.missing:
+        print(f"  missing  {' '.join(got.overrides[sub])}")
+    for sub in got.stale:
+        print(f"  stale    {' '.join(got.overrides[sub])} (complete for another config)")
+    if got.table.empty:
+        print("no complete point: nothing to collect")
+        return EXIT_INCOMPLETE
+    from .writers import atomic_write
+
+    atomic_write(got.folder / TABLE, lambda p: got.table.to_parquet(p, index=False))
+    wrote = [TABLE]
+    for k in kpis:
+        print(f"\n{_label(k)} ({a.site}), mean [95% interval]:\n{text_table(got, k, a.site)}")
+        if not a.no_plot:
+            path = plot(got, k, a.site, got.folder / f"sweep_{k}.png")
+            if path:
+                wrote.append(path.name)
+    print(f"\nwrote {', '.join(wrote)} in {got.folder} ({len(got.complete)} points, "
+          f"swept: {', '.join(got.swept) or 'nothing'})")
+    return 0 if len(got.complete) == n else EXIT_INCOMPLETE
+
+
+def cli() -> None:  # console script
+    raise SystemExit(main())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    cli()
