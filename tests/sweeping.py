@@ -25,7 +25,8 @@ def collect(folder, *args, timeout=300) -> subprocess.CompletedProcess:
 
 
 def subdir(overrides) -> str:
-    """A point's folder: its overrides sorted, without the run-only keys (as Hydra names it)."""
+    """A point's folder: its swept overrides, sorted (all of them if nothing is swept), without
+    the run-only keys."""
     return ",".join(sorted(o for o in overrides
                            if o.split("=")[0] not in ("sim.jobs", "sim.progress")))
 

@@ -34,7 +34,8 @@ def test_local_sweep_collects_one_table_equal_to_each_point_run_alone(tmp_path):
     assert p.returncode == 0, p.stderr
     sw = tmp_path / "sw"
     done = markers(sw)
-    assert set(done) == {subdir(pt) for pt in _points(GRID)}
+    assert set(done) == {subdir(pt[4:]) for pt in _points(GRID)}  # named by the swept keys
+    assert "system.sites.ward.beds=20,system.sites.ward.emergency_per_day=3.6" in done
     assert not list(sw.rglob(".*.tmp")) and not list(sw.rglob(".replications"))
     manifest = json.loads((sw / "sweep.json").read_text())
     assert manifest["swept"] == ["system.sites.ward.beds", "system.sites.ward.emergency_per_day"]
@@ -104,7 +105,7 @@ def test_interrupted_sweep_reruns_only_the_missing_points(tmp_path, how):
     # and every point holds what an uninterrupted run gives, exactly
     for point in _points(grid):
         alone = bedflow.simulate(bedflow.compose(point + ["sim.progress=false"]))
-        got = pd.read_parquet(sw / subdir(point) / "replications.parquet")
+        got = pd.read_parquet(sw / subdir(point[4:]) / "replications.parquet")
         pd.testing.assert_frame_equal(got, alone.replications, check_exact=True)
     assert collect(sw).returncode == 0
 
@@ -114,7 +115,7 @@ def test_a_failed_point_is_reported_and_the_rest_collected(tmp_path):
             "system.sites.ward.beds=16,20,24"]
     args = LOCAL + grid + ["hydra.sweep.dir=sw"]
     sw = tmp_path / "sw"
-    bad = sw / subdir(grid[:4] + ["system.sites.ward.beds=20"])
+    bad = sw / "system.sites.ward.beds=20"
     (bad / "summary.csv").mkdir(parents=True)  # a real write failure: a folder in the file's way
 
     p = bedflow_cli(args, tmp_path)
@@ -142,6 +143,22 @@ def test_a_failed_point_is_reported_and_the_rest_collected(tmp_path):
     assert not (bad / "failed.json").exists()
     assert {k: v for k, v in markers(sw).items() if k in done} == done
     assert collect(sw).returncode == 0
+
+
+def test_a_constant_changed_on_a_rerun_runs_the_points_again(tmp_path):
+    """Folders are named by the swept keys only; the config digest in complete.json is what
+    tells a finished point from one that now means something else."""
+    grid = ["system=single_ward", "sim.horizon_days=20", "sim.warmup_days=2",
+            "system.sites.ward.beds=16,20", "hydra.sweep.dir=sw"]
+    assert bedflow_cli(["-m", "sim.replications=2"] + grid, tmp_path).returncode == 0
+    p = bedflow_cli(["-m", "sim.replications=3"] + grid, tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert "2 points, 0 already complete, launching 2" in p.stdout
+    assert sorted(markers(tmp_path / "sw")) == ["system.sites.ward.beds=16",
+                                                "system.sites.ward.beds=20"]
+    assert {m["replications"] for m in markers(tmp_path / "sw").values()} == {3}
+    assert collect(tmp_path / "sw").returncode == 0
+    assert set(table(tmp_path / "sw")["replications"]) == {3}
 
 
 def test_a_point_cut_short_resumes_from_its_finished_replications(tmp_path, monkeypatch):

@@ -8,6 +8,7 @@ the three things that make a sweep safe to cut short and run again.
    submits an array of only the missing points.
 3. `sweep.json` lists every point and its folder, for `bedflow-collect`; a failed point is
    reported once all the others have run, and the exit code is 1.
+4. Point folders are named by the swept overrides alone, so they stay readable.
 
 It lives in `hydra_plugins` because Hydra only instantiates sweepers from there.
 """
@@ -25,7 +26,7 @@ from hydra.core.utils import JobStatus
 from hydra.plugins.launcher import Launcher
 from hydra.plugins.sweeper import Sweeper
 from hydra.types import HydraContext, TaskFunction
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +87,7 @@ class BedflowSweeper(Sweeper):
         overrides = parser.parse_overrides(params + list(arguments))
         jobs = _basic().split_arguments(overrides, None)[0]
         sweep_dir = Path(str(self.config.hydra.sweep.dir))
+        self._name_points_by_swept_keys(overrides)
         try:
             points = sw.plan(jobs, sweep_dir, lambda ov: loader.load_sweep_config(self.config, ov))
         except ConfigError as e:
@@ -120,3 +122,20 @@ class BedflowSweeper(Sweeper):
                   file=sys.stderr)
             raise SystemExit(1)
         return returns
+
+    def _name_points_by_swept_keys(self, overrides) -> None:
+        """Name point folders by the swept overrides only, when something is swept: readable
+        (`beds=20,caseload_per_site=15`, not every constant too) and still unique in the sweep.
+        A constant changed on a rerun is caught by the config digest in complete.json, which
+        makes the point run again. Done by adding the constants to Hydra's `exclude_keys` for
+        every job (the launchers compose each job from these Hydra overrides)."""
+        from bedflow.sweep import RUN_ONLY_KEYS
+
+        if not any(o.is_sweep_override() for o in overrides):
+            return
+        conf = self.config.hydra.job.config.override_dirname
+        exclude = list(dict.fromkeys(list(conf.exclude_keys) + list(RUN_ONLY_KEYS) + [
+            o.key_or_group for o in overrides if not o.is_sweep_override()]))
+        with read_write(self.config.hydra), open_dict(self.config.hydra):
+            self.config.hydra.overrides.hydra.append(
+                "hydra.job.config.override_dirname.exclude_keys=[" + ",".join(exclude) + "]")
