@@ -227,7 +227,10 @@ def plot(got: Collected, kpi: str, site: str, path: Path) -> Path | None:
     keys = got.swept
     if t.empty or not keys or kpi not in t:
         return None
-    title = f"{_label(kpi)} ({site}); mean and 95% interval"
+    import textwrap
+
+    title = textwrap.fill(f"{_label(kpi)} ({site}); mean and 95% interval", 90)
+    short = textwrap.fill(_label(kpi), 40)
     if len(keys) == 2:
         x, y = keys
         m = t.pivot_table(index=y, columns=x, values=kpi, aggfunc="first").sort_index(ascending=False)
@@ -235,7 +238,7 @@ def plot(got: Collected, kpi: str, site: str, path: Path) -> Path | None:
         hi = t.pivot_table(index=y, columns=x, values=f"{kpi}_ci_high", aggfunc="first").reindex_like(m)
         fig, ax = plt.subplots(figsize=(1.9 * m.shape[1] + 2.5, 1.1 * m.shape[0] + 1.8))
         im = ax.imshow(m.to_numpy(float), cmap="viridis", aspect="auto")
-        fig.colorbar(im, ax=ax, label=_label(kpi))
+        fig.colorbar(im, ax=ax, label=short)
         ax.set_xticks(range(m.shape[1]), [str(c) for c in m.columns])
         ax.set_yticks(range(m.shape[0]), [str(i) for i in m.index])
         ax.set_xlabel(x)
@@ -262,7 +265,7 @@ def plot(got: Collected, kpi: str, site: str, path: Path) -> Path | None:
             if not numeric:
                 ax.set_xticks(pos, [str(v) for v in xs], rotation=30, ha="right")
             ax.set_xlabel(key)
-            ax.set_ylabel(_label(kpi))
+            ax.set_ylabel(short)
             ax.grid(alpha=0.3)
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
