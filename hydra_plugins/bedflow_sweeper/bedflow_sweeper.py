@@ -118,8 +118,8 @@ class BedflowSweeper(Sweeper):
                 print(f"bedflow: point failed: {' '.join(ov)}: {type(err).__name__}: {err}",
                       file=sys.stderr)
             print(f"bedflow: {len(failed)} of {len(points)} points failed (their folders hold "
-                  f"failed.json); the others are complete. Rerun the same command to retry.",
-                  file=sys.stderr)
+                  f"failed.json), {len(points) - len(failed)} are complete. Rerun the same "
+                  "command to retry the failed ones.", file=sys.stderr)
             raise SystemExit(1)
         return returns
 
