@@ -20,6 +20,14 @@ PACKAGES = ("bedflow", "simpy", "numpy", "pandas", "pyarrow", "matplotlib", "hyd
             "omegaconf", "tqdm")
 
 
+def _file_mode() -> int:
+    """The mode an ordinary new file gets (0o666 less the umask): mkstemp's 0o600 would hide
+    outputs from the rest of a team sharing a results folder on a cluster."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
     """Call write(tmp) on a temporary file beside `path`, then rename it into place."""
     path = Path(path)
@@ -28,6 +36,7 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
     os.close(fd)
     try:
         write(Path(tmp))
+        os.chmod(tmp, _file_mode())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -37,6 +37,10 @@ def test_local_sweep_collects_one_table_equal_to_each_point_run_alone(tmp_path):
     assert set(done) == {subdir(pt[4:]) for pt in _points(GRID)}  # named by the swept keys
     assert "system.sites.ward.beds=20,system.sites.ward.emergency_per_day=3.6" in done
     assert not list(sw.rglob(".*.tmp")) and not list(sw.rglob(".replications"))
+    mask = os.umask(0o022)
+    os.umask(mask)
+    for f in [sw / "sweep.json", *sw.glob("*/complete.json"), *sw.glob("*/summary.csv")]:
+        assert f.stat().st_mode & 0o777 == 0o666 & ~mask, f  # readable like any new file
     manifest = json.loads((sw / "sweep.json").read_text())
     assert manifest["swept"] == ["system.sites.ward.beds", "system.sites.ward.emergency_per_day"]
     assert len(manifest["points"]) == 4
