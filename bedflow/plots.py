@@ -25,7 +25,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
+from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
 FAN = "#1f5fa8"
 SHADE = "#e9e4f2"
@@ -99,12 +99,25 @@ def site_beds(replications: pd.DataFrame) -> dict:
 
 
 def _thousands(ax) -> None:
+    """Whole numbers of people or beds on the y axis; an axis of zeros (no cancellations in the
+    run) still gets readable ticks, 0 and 1."""
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    if ax.get_ylim()[1] < 1:
+        ax.set_ylim(top=1)
 
 
 def _date_axis(ax, compact: bool = False) -> None:
-    ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=range(1, 13, 2 if compact else 1)))
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b\n%Y" if not compact else "%b %y"))
+    """Monthly ticks for the usual year or two; past that, matplotlib's automatic dates, since a
+    tick a month over decades is unreadable and makes drawing slow (minutes for a long run)."""
+    low, high = ax.get_xlim()
+    if high - low <= 800:
+        ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=range(1, 13, 2 if compact else 1)))
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%b\n%Y" if not compact else "%b %y"))
+    else:
+        locator = mdates.AutoDateLocator(maxticks=8 if compact else 14)
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     ax.tick_params(axis="x", labelsize=8 if compact else 9)
 
 

@@ -9,6 +9,7 @@ they fail. BEDFLOW_SLURM_PARTITION picks the partition on a cluster of your own.
 
 import math
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -120,16 +121,21 @@ def test_cancelled_slurm_sweep_resubmits_only_missing_points(slurm, local_table,
 
 
 def test_point_past_its_time_limit_is_requeued_and_resumes(slurm, tmp_path):
-    """A point needing about two minutes of work, with a two-minute limit and SLURM's warning
-    60 s before it: SLURM signals the job 30-60 s in, submitit requeues it, and the requeued job
-    carries on from the replications the first attempt finished."""
+    """A point needing about 150 s of work, with a two-minute limit and SLURM's warning 60 s
+    before it (SLURM may send it up to 60 s early, so 0-60 s in): no attempt can finish the work
+    before it is signalled, submitit requeues it, and a requeued attempt carries on from the
+    replications an earlier one finished. The last attempt may find every replication done and
+    only the outputs left to write, so the partial resume is looked for in every attempt's log."""
     horizon = 20000
     cfg = bedflow.compose(["system=single_ward", f"sim.horizon_days={horizon}",
                            "sim.replications=1", "sim.progress=false"])
-    t0 = time.perf_counter()
-    run_replication(cfg, 0)
-    per_rep = time.perf_counter() - t0
-    reps = max(20, math.ceil(120 / per_rep))
+    run_replication(cfg, 0)  # warm: the job's replications run warm too
+    per_rep = math.inf
+    for _ in range(2):  # the faster of two, so the work is not overestimated
+        t0 = time.perf_counter()
+        run_replication(cfg, 0)
+        per_rep = min(per_rep, time.perf_counter() - t0)
+    reps = max(20, math.ceil(150 / per_rep))
     point = ["system=single_ward", f"sim.horizon_days={horizon}", f"sim.replications={reps}"]
     p = bedflow_cli(slurm + point + ["hydra.sweep.dir=sw", "hydra.launcher.timeout_min=2",
                                      "hydra.launcher.signal_delay_s=60",
@@ -138,8 +144,10 @@ def test_point_past_its_time_limit_is_requeued_and_resumes(slurm, tmp_path):
     folder = tmp_path / "sw" / subdir(point)
     mark = markers(tmp_path / "sw")[folder.name]
     assert int(mark.get("slurm_restart_count", 0)) >= 1, mark  # it was requeued
-    assert 1 <= mark["replications_resumed"] < reps, mark  # and kept what it had done
-    assert "resuming with" in (folder / "cli.log").read_text()
+    resumed = [int(k) for k in re.findall(r"resuming with (\d+) of (?:\d+) replications",
+                                          (folder / "cli.log").read_text())]
+    assert mark["replications_resumed"] >= 1, (mark, resumed)  # the last attempt resumed too
+    assert any(1 <= k < reps for k in resumed), (reps, resumed)  # kept what it had done
     got = pd.read_parquet(folder / "replications.parquet").set_index("replication")
     assert list(got.index) == list(range(reps))
     cfg = bedflow.compose(point + ["sim.progress=false"])
