@@ -14,6 +14,7 @@ import json
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 
 import numpy as np
 import simpy
@@ -45,12 +46,13 @@ def floor(days: float, beds: int, los: float, rho: float, seed: int = 1) -> dict
             "us_per_admission": 1e6 * seconds / max(done[0], 1)}
 
 
-def model(days: float, system: str = "kent_medway", seed: int = 1) -> dict:
+def model(days: float, system: str = "kent_medway", seed: int = 1,
+          overrides: Sequence[str] = ()) -> dict:
     from . import compose
     from .model import Model
 
     cfg = compose([f"system={system}", "sim.warmup_days=0", f"sim.horizon_days={days}",
-                   f"sim.seed={seed}"])
+                   f"sim.seed={seed}", *overrides])
     t0 = time.perf_counter()
     m = Model(cfg, 0).run()
     seconds = time.perf_counter() - t0
@@ -60,12 +62,33 @@ def model(days: float, system: str = "kent_medway", seed: int = 1) -> dict:
             "mean_occupied": occupied}
 
 
-def _peak_rss_mb(days: float, system: str) -> float:
+def peak_rss_mb(days: float, system: str, overrides: Sequence[str] = ()) -> float:
+    """Peak resident memory of one run of the model, in a fresh process."""
     code = ("import resource, bedflow.bench as b; "
-            f"b.model({days}, {system!r}); "
+            f"b.model({days}, {system!r}, overrides={list(overrides)!r}); "
             "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return int(out.stdout.strip().splitlines()[-1]) / 1024.0  # ru_maxrss is KiB on Linux
+
+
+def measure(days: float, system: str = "kent_medway", repeat: int = 3) -> dict:
+    """Microseconds per admission of the model and of the floor at its scale, best of `repeat`."""
+    full = min((model(days, system, seed=r + 1) for r in range(repeat)),
+               key=lambda r: r["us_per_admission"])
+    # the floor at the same scale: the model's mean occupied beds at a 92% load, same stay
+    beds = max(1, round(full["mean_occupied"] / 0.92))
+    base = min((floor(days, beds, 5.5, 0.92, seed=r + 1) for r in range(repeat)),
+               key=lambda r: r["us_per_admission"])
+    return {
+        "days": days,
+        "system": system,
+        "model_admissions": full["admissions"],
+        "model_us_per_admission": round(full["us_per_admission"], 2),
+        "floor_beds": beds,
+        "floor_admissions": base["admissions"],
+        "floor_us_per_admission": round(base["us_per_admission"], 2),
+        "ratio": round(full["us_per_admission"] / base["us_per_admission"], 2),
+    }
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -76,26 +99,10 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--memory", action="store_true", help="also peak memory for 1 and 10 years")
     a = p.parse_args(argv)
 
-    full = min((model(a.days, a.system, seed=r + 1) for r in range(a.repeat)),
-               key=lambda r: r["us_per_admission"])
-    # the floor at the same scale: the model's mean occupied beds at a 92% load, same stay
-    beds = max(1, round(full["mean_occupied"] / 0.92))
-    los = 5.5
-    base = min((floor(a.days, beds, los, 0.92, seed=r + 1) for r in range(a.repeat)),
-               key=lambda r: r["us_per_admission"])
-    out = {
-        "days": a.days,
-        "system": a.system,
-        "model_admissions": full["admissions"],
-        "model_us_per_admission": round(full["us_per_admission"], 2),
-        "floor_beds": beds,
-        "floor_admissions": base["admissions"],
-        "floor_us_per_admission": round(base["us_per_admission"], 2),
-        "ratio": round(full["us_per_admission"] / base["us_per_admission"], 2),
-    }
+    out = measure(a.days, a.system, a.repeat)
     if a.memory:
-        out["peak_rss_mb_1y"] = round(_peak_rss_mb(365.0, a.system), 1)
-        out["peak_rss_mb_10y"] = round(_peak_rss_mb(3652.0, a.system), 1)
+        out["peak_rss_mb_1y"] = round(peak_rss_mb(365.0, a.system), 1)
+        out["peak_rss_mb_10y"] = round(peak_rss_mb(3652.0, a.system), 1)
     print(json.dumps(out))
 
 
