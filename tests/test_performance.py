@@ -1,19 +1,9 @@
-"""Cost against SimPy's floor, and memory against the horizon (what `bedflow-bench` reports).
-
-Both are measured in the way that survives a shared machine: the cost as a ratio of two runs
-back to back in one process, the memory as the peak of a fresh process for each horizon.
+"""Memory against the horizon, as `bedflow-bench --memory` measures it: the peak of a fresh
+process for each horizon. (The cost ratio is a benchmark, reported in the README, not a timed
+test: timings on shared machines are too noisy to fail a build on.)
 """
 
-from bedflow.bench import measure, peak_rss_mb
-
-
-def test_full_model_costs_little_more_per_admission_than_the_simpy_floor():
-    """1.15x over a year on a quiet machine (README, Performance); a shorter run carries more
-    start-up per admission (1.5x at 60 days) and CI may be busy, so the bound is loose: it
-    catches a model that has become several times dearer, not a few percent."""
-    got = measure(120, "kent_medway", repeat=2)
-    assert got["model_admissions"] > 50_000 and got["floor_admissions"] > 50_000, got
-    assert got["ratio"] < 2.5, got
+from bedflow.bench import peak_rss_mb
 
 
 def test_memory_does_not_grow_with_the_horizon_unless_the_event_log_is_on():
