@@ -56,8 +56,10 @@ def format_table(results: Results) -> str:
     lines.append(f"{'System':<{width}}  {'mean':>12}  95% interval")
     for _, r in sysrows.iterrows():
         f = _fmt_for(r["kpi"])
+        # every system KPI is a count, mean or share: an interval is shown from 0 when the
+        # t-interval of a skewed count dips below it, as in the report (summary.csv keeps it raw)
         ci = "" if math.isnan(r["ci_low"]) else \
-            f"[{_fmt(f, r['ci_low'])}, {_fmt(f, r['ci_high'])}]"
+            f"[{_fmt(f, max(r['ci_low'], 0.0))}, {_fmt(f, r['ci_high'])}]"
         lines.append(f"{r['label']:<{width}}  {_fmt(f, r['mean']):>12}  {ci}")
     sites = [x for x in s["site"].unique() if x != "system"]
     if len(sites) > 1 or sites != ["system"]:

@@ -20,3 +20,14 @@ def test_daily_cancellations_add_up_exactly(kent_medway):
     daily = kent_medway.daily.groupby("replication")["elective_cancelled"].sum()
     reps = kent_medway.replications.groupby("replication")["elective_cancelled"].sum()
     assert (daily == reps).all() and reps.sum() > 0
+
+
+def test_printed_interval_of_a_skewed_count_starts_at_zero_while_summary_keeps_it_raw():
+    from bedflow.table import format_table
+
+    r = run(["system=single_ward", "sim.replications=3", "sim.horizon_days=20"])
+    r.system["waits_over_12h"] = [0.0, 0.0, 100.0]  # a bad winter in one replication of three
+    row = r.summary.set_index(["site", "kpi"]).loc[("system", "waits_over_12h")]
+    assert row["ci_low"] < 0  # t(2) half-width 4.30 x 57.7 / sqrt(3) = 143 > the mean, 33.3
+    line = next(x for x in format_table(r).splitlines() if x.startswith("waits over 12 h"))
+    assert line.split()[-3:] == ["33.3", "[0.0,", f"{row['ci_high']:,.1f}]"]
