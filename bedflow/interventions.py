@@ -69,7 +69,9 @@ class FrontDoor:
         for u, share, frail_only in prevent:
             if u < share and (frail or not frail_only):
                 return PREVENTED, pathway
-        if not frail:
+        if self.home_first and home_first < self.home_first[1][pathway]:
+            pathway = 1  # home first (discharge to assess) is for every would-be P2/P3 patient
+        if not frail:  # the other front-door services are for the frail
             return ADMIT, pathway
         if self.same_day and same_day < self.same_day[1]:
             return AVOIDED, pathway
@@ -85,8 +87,6 @@ class FrontDoor:
                 places.busy += 1
                 env.timeout(stay).callbacks.append(places.release)
                 return AVOIDED, pathway
-        if self.home_first and home_first < self.home_first[1][pathway]:
-            pathway = 1
         return ADMIT, pathway
 
 

@@ -74,9 +74,8 @@ class Ward:
         self.esc_beds = site.escalation_beds
         self.esc_open = False
         self.esc_forced = False  # held open by the OPEL level until the next declaration
-        self.open_n = site.escalation_open_at * self.capacity
-        self.close_n = site.escalation_close_at * self.capacity
         self.closed = 0  # beds closed by a scenario (ward closures)
+        self._thresholds()
         self.opel = 1
         self.places = {p: Places(getattr(site.downstream, p)) for p in DOWNSTREAM}
         self.community: dict = {}  # caseloads of front-door interventions, shared by all arrivals
@@ -118,11 +117,21 @@ class Ward:
             self.capacity -= self.esc_beds
             self.rec.escalation_area -= self.esc_beds * self.rec.rest(t)
 
+    def _thresholds(self) -> None:
+        """Escalation opens and closes at shares of the general beds open now: with a ward
+        closed, the site is as full as its open beds say, or escalation could never open."""
+        open_beds = self.beds - self.rf_capacity - self.closed
+        self.open_n = self.site.escalation_open_at * open_beds
+        self.close_n = self.site.escalation_close_at * open_beds
+
     def close_beds(self, n: int, t: float) -> None:
         """Take n beds out of use (n < 0 reopens them); patients in them stay until they leave."""
         self.closed += n
         self.capacity -= n
         self.rec.closed_area += n * self.rec.rest(t)
+        self._thresholds()
+        if self.esc_beds and not self.esc_open and self.occupied >= self.open_n:
+            self.open_escalation(t)  # serves the ED queue too
         self._serve_queue()
 
     def bed_id(self) -> int:

@@ -70,3 +70,50 @@ def test_erlang_formulas_known_values():
     assert erlang_b(2, 1.0) == pytest.approx(0.2)
     assert erlang_c(1, 0.5) == pytest.approx(0.5)  # M/M/1: P(wait) = rho
     assert erlang_c(2, 1.0) == pytest.approx(1 / 3)
+
+
+def test_escalation_opens_on_the_beds_a_closure_leaves_open():
+    """100 beds, 10 closed: escalation (at 95%) opens at 86 patients (95% of the 90 open), not
+    at 95, which the 90 open beds could never hold; reopening the ward raises the bar again."""
+    from bedflow.config import Site
+    from bedflow.model import Ward
+
+    ward = Ward("w", Site(beds=100, escalation_beds=8, escalation_open_at=0.95,
+                          escalation_close_at=0.90), SiteRecorder(0.0, 10.0))
+    ward.close_beds(10, 0.0)
+    for _ in range(85):
+        ward.took_bed(0.0)
+    assert not ward.esc_open and ward.capacity == 90
+    ward.took_bed(0.0)  # 86 >= 0.95 x 90 = 85.5
+    assert ward.esc_open and ward.capacity == 98
+    ward.close_beds(-10, 1.0)  # ward reopens: 108 beds, closing below 90% of 100
+    ward.freed_bed(1.0)  # 85 < 90: escalation closes
+    assert not ward.esc_open and ward.capacity == 100
+
+
+def test_a_closure_on_a_site_already_past_the_new_threshold_opens_escalation_at_once():
+    from bedflow.config import Site
+    from bedflow.model import Ward
+
+    ward = Ward("w", Site(beds=100, escalation_beds=8, escalation_open_at=0.95,
+                          escalation_close_at=0.90), SiteRecorder(0.0, 10.0))
+    for _ in range(90):
+        ward.took_bed(0.0)
+    assert not ward.esc_open
+    ward.close_beds(10, 0.5)  # 90 patients in 90 open beds
+    assert ward.esc_open and ward.capacity == 98
+
+
+def test_home_first_reaches_would_be_p2_and_p3_patients_frail_or_not():
+    from bedflow.config import DischargeToAssess, Interventions, Site
+    from bedflow.interventions import ADMIT, FrontDoor
+    from bedflow.model import Ward
+
+    ward = Ward("w", Site(beds=10), SiteRecorder(0.0, 10.0))
+    iv = Interventions(discharge_to_assess=DischargeToAssess(home_first_share_P2=1.0,
+                                                             home_first_share_P3=0.0))
+    door = FrontDoor(iv, Streams(1, 0), "w/emergency", ward)
+    for frail in (False, True):
+        assert door.arrive(None, frail, 2) == (ADMIT, 1)  # sent home first, on P1
+        assert door.arrive(None, frail, 3) == (ADMIT, 3)  # share 0: still waits for a care home
+        assert door.arrive(None, frail, 0) == (ADMIT, 0)
