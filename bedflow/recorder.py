@@ -122,6 +122,12 @@ class SiteRecorder:
 
     def summary(self, beds: int) -> dict:
         span = self.T - self.w
+        # anticipated areas add and take back the same spans: a state nobody was in ends a
+        # rounding error from zero (1e-15, or -1e-15, printed as -0.0); below a millionth of a
+        # patient on average (seconds in a year) it is zero
+        for name in ("occupied_area", "mo_area", "ed_area", "escalation_area"):
+            if getattr(self, name) < 1e-6 * span:
+                setattr(self, name, 0.0)
         mean_occ = self.occupied_area / span
         mean_esc = self.escalation_area / span
         available = beds + mean_esc - self.closed_area / span

@@ -31,3 +31,12 @@ def test_printed_interval_of_a_skewed_count_starts_at_zero_while_summary_keeps_i
     assert row["ci_low"] < 0  # t(2) half-width 4.30 x 57.7 / sqrt(3) = 143 > the mean, 33.3
     line = next(x for x in format_table(r).splitlines() if x.startswith("waits over 12 h"))
     assert line.split()[-3:] == ["33.3", "[0.0,", f"{row['ci_high']:,.1f}]"]
+
+
+def test_a_state_nobody_was_in_is_exactly_zero_not_minus_zero():
+    import numpy as np
+
+    r = run(["system=single_ward", "sim.replications=2", "sim.horizon_days=100"])  # all P0
+    for col in ("mean_medically_optimised", "mo_share_of_occupied", "mo_bed_days"):
+        v = r.replications[col].to_numpy(float)
+        assert (v == 0).all() and not np.signbit(v).any(), (col, v)
