@@ -7,6 +7,8 @@ No `_target_` is ever instantiated: names map to code in code.
 
 from __future__ import annotations
 
+import difflib
+import re
 from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
@@ -46,6 +48,16 @@ def one_line(exc: BaseException) -> str:
         key = getattr(e, "full_key", None)
         if key and key not in first:
             first = f"{key}: {first}"
+        parent, k = getattr(e, "parent_node", None), getattr(e, "key", None)
+        if k is not None and "not in" in first and hasattr(parent, "keys"):
+            names = [str(x) for x in parent.keys()]
+            close = difflib.get_close_matches(str(k), names, n=1)
+            first += f" (did you mean {close[0]}?)" if close else f" (keys here: {', '.join(names)})"
+        missing = re.search(r"Could not load '(\w+)/([^']+)'", first)
+        if missing:  # an unknown name in a list-valued group, e.g. intervention=[rapid_responce]
+            group, name = missing.groups()
+            names = sorted(f.stem for f in (config_dir() / group).glob("*.yaml"))
+            first = f"{group}: no {group} called {name!r} (available: {', '.join(names)})"
         opts = [i for i, x in enumerate(lines) if x.startswith("Available options")]
         if opts:
             names = []
@@ -84,4 +96,17 @@ def compose(overrides: list[str] | None = None) -> Config:
             cfg = hydra_compose(config_name="config", overrides=list(overrides or []))
     except (HydraException, OmegaConfBaseException) as e:
         raise ConfigError(one_line(e)) from None
+    except AssertionError as e:  # OmegaConf, for an override below a node that is None
+        raise ConfigError(_below_nothing(overrides or []) or f"could not apply the overrides: {e}") \
+            from None
     return to_config(cfg)
+
+
+def _below_nothing(overrides: list[str]) -> str | None:
+    """The usual way to set a key below nothing: a parameter of an intervention not switched on."""
+    for o in overrides:
+        parts = o.split("=", 1)[0].lstrip("+~").split(".")
+        if len(parts) >= 3 and parts[0] == "intervention":
+            return (f"{'.'.join(parts)}: intervention {parts[1]} is not switched on; add it to the "
+                    f"list, e.g. intervention=[{parts[1]}]")
+    return None

@@ -112,6 +112,13 @@ def test_each_intervention_acts_through_its_mechanism(name, kpi):
      "intervention.rapid_response.caseload_per_site"),
     (["intervention=[virtual_ward]", "intervention.virtual_ward.beds_per_site=-1"],
      "intervention.virtual_ward.beds_per_site"),
+    # the names a user needs: the list of interventions, the switch, the nearest key
+    (["intervention=[rapid_responce]"], "available: care_navigation, discharge_to_assess"),
+    (["intervention.rapid_response.caseload_per_site=3"],
+     "rapid_response is not switched on; add it to the list, e.g. intervention=[rapid_response]"),
+    (["intervention=[rapid_response]", "intervention.rapid_response.caseload=3"],
+     "did you mean caseload_per_site?"),
+    (["system.sites.medwy.beds=600"], "did you mean medway?"),
 ])
 def test_bad_intervention_input(args, key, tmp_path, monkeypatch, capsys):
     assert_rejected(args, key, tmp_path, monkeypatch, capsys)
