@@ -22,13 +22,29 @@ def _interventions_of(run: Path) -> str:
     return "none"
 
 
+def _this_sweeps_comparisons(sweep_dir: Path) -> list[Path]:
+    """comparison.csv of each point of this sweep (sweep.json) that is complete for its config,
+    so points left in the folder by an earlier sweep, or a stale one, are not mixed in."""
+    import json
+
+    from . import sweep as sw
+
+    manifest = sweep_dir / sw.MANIFEST
+    if not manifest.is_file():  # a multirun without bedflow's sweeper: every job's folder
+        return sorted(sweep_dir.glob("*/comparison.csv"))
+    points = json.loads(manifest.read_text())["points"]
+    return [sweep_dir / p["subdir"] / "comparison.csv" for p in points
+            if sw.status(sweep_dir / p["subdir"], p.get("config_sha256")) == "complete"
+            and (sweep_dir / p["subdir"] / "comparison.csv").is_file()]
+
+
 def combine(sweep_dir: Path) -> pd.DataFrame | None:
     """Stack every job's comparison.csv with a column naming its interventions."""
     from .plots import combinations_chart, save
     from .writers import atomic_write
 
     parts = []
-    for f in sorted(Path(sweep_dir).glob("*/comparison.csv")):
+    for f in _this_sweeps_comparisons(Path(sweep_dir)):
         df = pd.read_csv(f)
         df.insert(0, "interventions", _interventions_of(f.parent))
         df.insert(1, "run", f.parent.name)

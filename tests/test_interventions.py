@@ -127,10 +127,11 @@ def test_bad_intervention_input(args, key, tmp_path, monkeypatch, capsys):
 def test_cli_writes_comparison_and_multirun_combines(tmp_path):
     args = ["sim.replications=2", "sim.horizon_days=20", "sim.warmup_days=5"]
     p = subprocess.run([sys.executable, "-m", "bedflow", "-m",
-                        "intervention=[rapid_response],[rapid_response,discharge_to_assess]", *args],
+                        "intervention=[rapid_response],[rapid_response,discharge_to_assess]", *args,
+                        "hydra.sweep.dir=sw"],
                        cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert p.returncode == 0, p.stderr
-    sweep = next((tmp_path / "results" / "multirun").glob("*/*"))
+    sweep = tmp_path / "sw"
     points = [d for d in sweep.iterdir() if d.is_dir() and not d.name.startswith(".")]
     assert len(points) == 2
     for point in points:
@@ -142,3 +143,10 @@ def test_cli_writes_comparison_and_multirun_combines(tmp_path):
     assert (sweep / "beds_released_by_combination.png").is_file()
     assert "Acute beds released by intervention combination" in p.stdout
     assert np.isfinite(table["difference_mean"]).all()
+
+    # a narrower sweep into the same folder combines its own points only, not what is left there
+    again = subprocess.run([sys.executable, "-m", "bedflow", "-m", "intervention=[rapid_response]",
+                            *args, "hydra.sweep.dir=sw"],
+                           cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stderr
+    assert set(pd.read_csv(sweep / "comparisons.csv")["interventions"]) == {"rapid_response"}
