@@ -24,9 +24,12 @@ KPIS = {
     "waits_over_12h": ("waits_over_12h", +1, "ED waits over 12 h"),
     "elective_cancelled": ("elective_cancelled", +1, "electives cancelled"),
     "admissions_avoided": ("admissions", -1, "emergency admissions avoided (baseline - scenario)"),
-    "acute_bed_days_saved": ("bed_days", -1, "acute bed-days saved"),
+    # the baseline and scenario columns of these two are what each used; the difference, saved
+    "acute_bed_days_saved": ("bed_days", -1,
+                             "acute bed-days saved (bed-days used, baseline - scenario)"),
     "intervention_cost": ("intervention_cost", +1, "intervention cost (GBP)"),
-    "bed_days_saved_value": ("bed_day_value", -1, "value of acute bed-days saved (GBP)"),
+    "bed_days_saved_value": ("bed_day_value", -1,
+                             "value of acute bed-days saved (GBP of bed-days used, baseline - scenario)"),
     "net_cost": ("net_cost", +1, "net cost: intervention cost - value of bed-days saved (GBP)"),
 }
 
@@ -68,6 +71,8 @@ def compare(baseline, scenario) -> pd.DataFrame:
     rows = []
     for site in base.index.get_level_values("site").unique():
         b, s = base.loc[site].sort_index(), scen.loc[site].sort_index()
+        if not b.index.equals(s.index):  # pairs are replication by replication, or nothing
+            raise ValueError(f"{site}: baseline and scenario ran different replications")
         for kpi, (col, sign, label) in KPIS.items():
             bv, sv = b[col].to_numpy(float), s[col].to_numpy(float)
             diff = sign * (sv - bv)
