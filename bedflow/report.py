@@ -109,8 +109,8 @@ def charts(results: Results, periods: Sequence[plots.Period] | None = None) -> l
     if len(beds) > 1:
         out.append(Chart(
             "occupancy_by_site", "Bed occupancy by site",
-            f"As above for each site, with its own bed base and 85%/92% lines. Each panel has "
-            f"its own scale.",
+            "As above for each site, with its own bed base and 85%/92% lines. Each panel has "
+            "its own scale.",
             plots.png(plots.site_panels(daily, "occupied", "occupied beds",
                                         "occupied beds at 08:00", periods, beds, names,
                                         title="Occupied beds at 08:00 by site"))))
