@@ -293,19 +293,23 @@ def text_table(got: Collected, kpi: str, site: str) -> str:
 # --------------------------------------------------------------------------- command line
 
 
+DEFAULT_KPIS = ("mean_occupied", "mean_medically_optimised")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="bedflow-collect", description=__doc__.split("\n\n")[0])
     ap.add_argument("folder", help="the sweep folder (hydra.sweep.dir)")
     ap.add_argument("--kpi", action="append", help="KPI to draw (repeatable; default "
-                    "mean_medically_optimised): a column of sweep.parquet such as "
-                    "mean_occupied, effect_beds_released, mean_occupied_change")
+                    "mean_occupied and mean_medically_optimised, the latter only where a point "
+                    "has any): a column of sweep.parquet such as mean_wait_hours, "
+                    "effect_beds_released, mean_occupied_change")
     ap.add_argument("--site", default="system", help="site to draw (default: system)")
     ap.add_argument("--baseline", nargs="+", metavar="KEY=VALUE",
                     help="the point to compare every point with, e.g. "
                          "system.sites.medway.downstream.P1=431")
     ap.add_argument("--no-plot", action="store_true", help="write the table only")
     a = ap.parse_args(argv)
-    kpis = a.kpi or ["mean_medically_optimised"]
+    kpis = a.kpi or list(DEFAULT_KPIS)
     try:
         known = list(HEADLINE) + [f"{k}_change" for k in HEADLINE] + [f"effect_{k}" for k in EFFECTS]
         for k in kpis:
@@ -335,6 +339,8 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INCOMPLETE
     from .writers import atomic_write
 
+    if not a.kpi:  # a default KPI that is zero everywhere (no MO patients on single_ward) says nothing
+        kpis = [k for k in kpis if got.table[k].fillna(0).ne(0).any()] or kpis[:1]
     atomic_write(got.folder / TABLE, lambda p: got.table.to_parquet(p, index=False))
     wrote = [TABLE]
     for k in kpis:

@@ -54,7 +54,8 @@ def test_local_sweep_collects_one_table_equal_to_each_point_run_alone(tmp_path):
     assert t["system.sites.ward.emergency_per_day"].dtype.kind == "f"
     assert {"mean_occupied", "mean_occupied_ci_low", "mean_occupied_ci_high",
             "mean_wait_hours", "replications"} <= set(t.columns)
-    assert (sw / "sweep_mean_medically_optimised.png").stat().st_size > 10_000
+    assert (sw / "sweep_mean_occupied.png").stat().st_size > 10_000  # a default KPI
+    assert not (sw / "sweep_mean_medically_optimised.png").exists()  # the other: 0 on single_ward
 
     # the same point run alone, in this process, gives the same numbers to the last bit
     one = bedflow.simulate(bedflow.compose(
