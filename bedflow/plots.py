@@ -371,14 +371,20 @@ def beds_released_chart(comparison: pd.DataFrame, title: str):
 
 
 def combinations_chart(table: pd.DataFrame, kpi: str = "beds_released"):
-    """One bar per intervention combination (system level), with its 95% interval."""
+    """One bar per intervention combination (system level), with its 95% interval, largest
+    first; long combinations are wrapped so every label stays readable."""
+    import textwrap
+
     d = table[(table["kpi"] == kpi) & (table["site"] == "system")]
-    fig, ax = plt.subplots(figsize=(8, 0.5 * len(d) + 1.6))
-    _bars_with_intervals(ax, list(d["interventions"]), d["difference_mean"].tolist(),
+    d = d.sort_values("difference_mean", ascending=False)
+    labels = [textwrap.fill(str(x).replace("_", " "), 42) for x in d["interventions"]]
+    lines = sum(x.count("\n") + 1 for x in labels)
+    fig, ax = plt.subplots(figsize=(10, 0.3 * lines + 0.25 * len(d) + 1.6), layout="constrained")
+    _bars_with_intervals(ax, labels, d["difference_mean"].tolist(),
                          d["difference_ci_low"].tolist(), d["difference_ci_high"].tolist())
+    ax.tick_params(axis="y", labelsize=9)
     ax.set_xlabel(f"{d['label'].iloc[0] if len(d) else kpi}; bars: 95% interval")
-    ax.set_title("Local care interventions compared, Kent & Medway system", fontsize=11)
-    fig.tight_layout()
+    ax.set_title("Interventions compared, all sites (paired with the same patients)", fontsize=11)
     return fig
 
 
