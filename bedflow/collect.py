@@ -216,12 +216,7 @@ def _fmt(x: float) -> str:
 def plot(got: Collected, kpi: str, site: str, path: Path) -> Path | None:
     """KPI against each swept parameter: a line with its 95% band for one, a heat map with each
     cell's mean and interval for two, one panel per parameter beyond that."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from .writers import atomic_write
+    from .plots import plt, save  # plots sets the Agg backend
 
     t = got.table[got.table["site"] == site]
     keys = got.swept
@@ -269,8 +264,7 @@ def plot(got: Collected, kpi: str, site: str, path: Path) -> Path | None:
             ax.grid(alpha=0.3)
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
-    atomic_write(path, lambda p: fig.savefig(p, format="png", dpi=110))
-    plt.close(fig)
+    save(fig, path, dpi=110)
     return path
 
 

@@ -388,11 +388,11 @@ def combinations_chart(table: pd.DataFrame, kpi: str = "beds_released"):
     return fig
 
 
-def save(fig, path) -> None:
+def save(fig, path, dpi: int = 120) -> None:
     """Save a figure through atomic_write, then free it."""
     from .writers import atomic_write
 
-    atomic_write(path, lambda p: fig.savefig(p, dpi=120, format="png"))
+    atomic_write(path, lambda p: fig.savefig(p, dpi=dpi, format="png"))
     plt.close(fig)
 
 

@@ -95,14 +95,10 @@ def register_sweeper() -> None:
 # --------------------------------------------------------------------------- identity and state
 
 
-def _plain(obj):
-    from .writers import _plain as plain
-
-    return plain(obj)
-
-
 def config_digest(config: Config) -> str:
     """SHA-256 of what a point computes: the full typed config without the run-only keys."""
+    from .writers import _plain
+
     d = _plain(asdict(config))
     for key in RUN_ONLY_KEYS:
         section, name = key.split(".")
@@ -126,12 +122,6 @@ def status(folder: Path, digest: str | None = None) -> str:
     if (folder / FAILED).is_file():
         return "failed"
     return "missing"
-
-
-def _write_json(path: Path, obj: dict) -> Path:
-    from .writers import atomic_write
-
-    return atomic_write(path, lambda p: p.write_text(json.dumps(obj, indent=2, default=str) + "\n"))
 
 
 def _job_ids() -> dict:
@@ -208,7 +198,7 @@ def run_point(cfg, out: Path, overrides: Sequence[str]) -> str:
     from .hydra_compose import to_config
     from .report import write_report
     from .runner import simulate
-    from .writers import provenance, write_run
+    from .writers import provenance, write_json, write_run
 
     out = Path(out)
     overrides = list(overrides)
@@ -234,7 +224,7 @@ def run_point(cfg, out: Path, overrides: Sequence[str]) -> str:
         prov = provenance(results, overrides, elapsed)
         write_run(results, out, prov)
         write_report(results, out, prov)
-        _write_json(out / DONE, {
+        write_json(out / DONE, {
             "point": out.name, "overrides": overrides, "config_sha256": digest,
             "replications": config.sim.replications, "jobs": config.sim.jobs,
             "seed": config.sim.seed, "elapsed_seconds": round(elapsed, 3),
@@ -247,7 +237,7 @@ def run_point(cfg, out: Path, overrides: Sequence[str]) -> str:
         for f in (out.iterdir() if out.is_dir() else []):  # no half set of outputs
             if f.is_file() and not f.name.startswith(".") and f.suffix != ".log":
                 f.unlink(missing_ok=True)
-        _write_json(out / FAILED, {
+        write_json(out / FAILED, {
             "point": out.name, "overrides": overrides, "error": f"{type(e).__name__}: {e}",
             "traceback": traceback.format_exc(),
             "when": dt.datetime.now().astimezone().isoformat(timespec="seconds"), **_job_ids()})
@@ -325,7 +315,9 @@ def write_manifest(sweep_dir: Path, arguments: Sequence[str], points: Sequence[P
                    launcher: str | None = None) -> Path:
     """`sweep.json`: the command's overrides and every point with its folder, so
     `bedflow-collect` can tell a missing point from one that was never asked for."""
-    return _write_json(Path(sweep_dir) / MANIFEST, {
+    from .writers import write_json
+
+    return write_json(Path(sweep_dir) / MANIFEST, {
         "arguments": list(arguments),
         "swept": swept_keys(points),
         "launcher": launcher,

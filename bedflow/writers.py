@@ -44,6 +44,11 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
     return path
 
 
+def write_json(path: Path, obj: dict) -> Path:
+    """`obj` as indented JSON, atomically (values JSON lacks, such as dates, as strings)."""
+    return atomic_write(path, lambda p: p.write_text(json.dumps(obj, indent=2, default=str) + "\n"))
+
+
 def _plain(obj):
     if isinstance(obj, Enum):
         return obj.value
@@ -120,7 +125,6 @@ def write_run(results: Results, folder: Path, prov: dict) -> list[Path]:
                      lambda p: results.replications.to_parquet(p, index=False)),
         atomic_write(folder / "daily.parquet", lambda p: results.daily.to_parquet(p, index=False)),
         atomic_write(folder / "summary.csv", lambda p: results.summary.to_csv(p, index=False)),
-        atomic_write(folder / "provenance.json",
-                     lambda p: p.write_text(json.dumps(prov, indent=2, default=str) + "\n")),
+        write_json(folder / "provenance.json", prov),
     ]
     return written
