@@ -92,31 +92,31 @@ def _values(overrides: list[str], swept: list[str]) -> dict:
     return {k: (_typed(by_key[k]) if k in by_key else None) for k in swept}
 
 
-def _wide(summary: pd.DataFrame) -> pd.DataFrame:
-    """summary.csv (site, kpi, mean, ci_low, ci_high) -> one row per site, three columns a KPI."""
+def _by_site(t: pd.DataFrame, mean: str, low: str, high: str, prefix: str = "") -> pd.DataFrame:
+    """Long rows (site, kpi, mean, low, high) -> one row per site, three columns a KPI."""
     rows = []
-    for site, g in summary.groupby("site", sort=False):
-        row = {"site": site, "replications": int(g["replications"].max())}
+    for site, g in t.groupby("site", sort=False):
+        row = {"site": site}
         for r in g.itertuples():
-            row[r.kpi] = r.mean
-            row[f"{r.kpi}_ci_low"] = r.ci_low
-            row[f"{r.kpi}_ci_high"] = r.ci_high
+            k = prefix + r.kpi
+            row[k], row[f"{k}_ci_low"], row[f"{k}_ci_high"] = (
+                getattr(r, mean), getattr(r, low), getattr(r, high))
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _wide(summary: pd.DataFrame) -> pd.DataFrame:
+    """summary.csv -> one row per site: replications, then each KPI's mean and interval."""
+    t = _by_site(summary, "mean", "ci_low", "ci_high")
+    t.insert(1, "replications",
+             summary.groupby("site", sort=False)["replications"].max().astype(int).to_numpy())
+    return t
 
 
 def _effects(comparison: Path) -> pd.DataFrame:
     """comparison.csv (paired, against every intervention off) -> effect_<kpi> columns per site."""
-    c = pd.read_csv(comparison)
-    rows = []
-    for site, g in c.groupby("site", sort=False):
-        row = {"site": site}
-        for r in g.itertuples():
-            row[f"effect_{r.kpi}"] = r.difference_mean
-            row[f"effect_{r.kpi}_ci_low"] = r.difference_ci_low
-            row[f"effect_{r.kpi}_ci_high"] = r.difference_ci_high
-        rows.append(row)
-    return pd.DataFrame(rows)
+    return _by_site(pd.read_csv(comparison), "difference_mean", "difference_ci_low",
+                    "difference_ci_high", prefix="effect_")
 
 
 def _per_replication(point: Path) -> dict[str, pd.DataFrame]:

@@ -1,6 +1,6 @@
 """bedflow's resumable sweeper: Hydra's basic sweeper (cartesian product of `a=1,2 b=x,y`, the
 same `max_batch_size` and `params`), plus
-the three things that make a sweep safe to cut short and run again.
+the things that make a sweep safe to cut short and run again.
 
 1. Before launching, every point is composed and validated, so a bad value anywhere in the sweep
    costs one line and exit 2 with nothing written (Hydra's own check would only compose).
