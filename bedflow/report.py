@@ -258,7 +258,7 @@ def _site_table(summary: pd.DataFrame, names: dict) -> str:
     return _table(heads, rows)
 
 
-def _comparison_table(comp: pd.DataFrame) -> str:
+def _comparison_table(comp: pd.DataFrame, names: dict | None = None) -> str:
     """The system's paired differences, then (folded) every site's; beds released first.
 
     Uses the comparison's own labels and the printed table's formats (money in pounds) when it
@@ -277,7 +277,8 @@ def _comparison_table(comp: pd.DataFrame) -> str:
             f = COMPARISON_FORMATS.get(k) or fmt_for(k)
             label = r.get("label") if isinstance(r.get("label"), str) else None
             out.append([label or HEADLINE.get(k, k.replace("_", " ")),
-                        "all sites" if r["site"] == "system" else r["site"],
+                        "all sites" if r["site"] == "system" else
+                        plots.short_name(r["site"], names),
                         fmt_value(f, r["baseline_mean"]), fmt_value(f, r["scenario_mean"]),
                         fmt_value(f, r["difference_mean"]),
                         _ci(f, r["difference_ci_low"], r["difference_ci_high"]) or "-"])
@@ -442,7 +443,7 @@ def render(results: Results, prov: dict, chart_list: Sequence[Chart],
                      "freed are valued at the bed-day cost: that is capacity for other "
                      "patients, not cash, unless beds close.</p>"
                      + "".join(_figure(c) for c in bars)
-                     + _comparison_table(comp))
+                     + _comparison_table(comp, names))
     parts.append("<h2>Through the year</h2>")
     parts += [_figure(c) for c in chart_list if c.name != "beds_released"]
     if "elective_cancelled" not in results.daily:

@@ -161,7 +161,7 @@ def test_synthetic_comparison_table_and_chart(run):
     # the system (beds released first), then the sites; labels from HEADLINE without a label
     assert [re.findall(r"<td>(.*?)</td>", r)[:2] for r in rows] == [
         ["beds released", "all sites"], ["medically optimised patients (mean)", "all sites"],
-        ["beds released", "medway"]]
+        ["beds released", "Medway Maritime Hospital, Gillingham (medway)"]]  # by name
     assert "30.0 to 50.0" in rows[0] and "-2.0 to 22.0" in rows[2]
     assert page.count("data:image/png;base64,") == 1
 
@@ -265,6 +265,26 @@ def test_percentile_beyond_the_histogram_and_people_still_waiting(run):
     assert ">nan<" not in page.lower()
     # a run recorded before the column existed still summarises
     assert "still_waiting_at_end" not in set(summarise(run.replications, run.system)["kpi"])
+
+
+def test_report_layers_charts_and_tables_import_down_only():
+    """writers write tables and import no chart module; plots draws and imports no bedflow
+    module; report, which owns every chart, imports no private helper of another module."""
+    import ast
+
+    src = Path(bedflow.__file__).parent
+
+    def imports(module):
+        out = []
+        for n in ast.walk(ast.parse((src / f"{module}.py").read_text())):
+            if isinstance(n, ast.ImportFrom) and n.level == 1:
+                out += [(n.module or a.name, a.name) for a in n.names]
+        return out
+
+    assert not {m for m, _ in imports("writers")} & {"plots", "report"}
+    assert imports("plots") == []
+    assert [(m, name) for m, name in imports("report") if name.startswith("_")] == []
+    assert "except ImportError" not in (src / "report.py").read_text()
 
 
 # --------------------------------------------------------------------------- a real browser
