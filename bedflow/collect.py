@@ -10,7 +10,13 @@ per swept override (typed: numbers stay numbers), then each KPI's mean, `_ci_low
 comparison against every intervention off (`comparison.csv`) as `effect_<kpi>` columns, e.g.
 `effect_beds_released`. With `--baseline`, each KPI also gets `<kpi>_change`: the point minus
 the baseline point, paired replication by replication (same seeds, same patients), which is far
-narrower than the difference of two separate intervals.
+narrower than the difference of two separate intervals; a point that ran other replications
+than the baseline gets no change (and a warning), never a pairing of what both happen to have.
+
+Charts: `sweep_<kpi>.png` for the system, `sweep_<kpi>_<site>.png` with `--site`. Intervals of
+levels (counts, means, shares) are shown from 0, like the run tables; sweep.parquet keeps them
+raw. A complete point whose tables cannot be read is skipped with a warning naming it; a
+truncated marker (sweep.json, complete.json, failed.json) stops with one line naming it.
 
 Exit code 0 when every point of the sweep is complete, 1 when some are missing or failed (the
 table still holds the complete ones), 2 for bad input. Reading a sweep never changes its points.
@@ -245,7 +251,7 @@ def _label(kpi: str) -> str:
     if kpi.startswith("effect_"):
         return f"{EFFECTS.get(kpi[7:], (0, 0, kpi[7:]))[2]}, vs interventions off"
     if kpi.endswith("_change"):
-        return f"{HEADLINE.get(kpi[:-7], kpi[:-7])}: change from baseline"
+        return f"{HEADLINE.get(kpi[:-7], kpi[:-7])}: change (point minus baseline)"
     return HEADLINE.get(kpi, kpi)
 
 
