@@ -372,11 +372,11 @@ def beds_released_chart(comparison: pd.DataFrame, title: str, names: dict | None
     labelled by its name from the config (`names`: site id -> name)."""
     d = comparison[comparison["kpi"] == "beds_released"]
     labels = ["all sites" if s == "system" else short_name(s, names) for s in d["site"]]
-    fig, ax = plt.subplots(figsize=(9, 0.45 * len(d) + 1.6), layout="constrained")
+    fig, ax = plt.subplots(figsize=(11, 0.45 * len(d) + 1.9), layout="constrained")
     _bars_with_intervals(ax, labels, d["difference_mean"].tolist(),
                          d["difference_ci_low"].tolist(), d["difference_ci_high"].tolist(),
                          total="all sites")
-    ax.set_xlabel("acute beds released = mean occupied beds, baseline minus scenario "
+    ax.set_xlabel("acute beds released = mean occupied beds, baseline minus scenario\n"
                   "(positive: fewer beds occupied); bars: 95% interval")
     ax.set_title(title, fontsize=11)
     return fig
