@@ -63,8 +63,11 @@ def format_table(results: Results) -> str:
     s = results.summary
     start = pd.Timestamp(cfg.sim.start_date) + pd.Timedelta(days=cfg.sim.warmup_days)
     end = start + pd.Timedelta(days=cfg.sim.horizon_days - 1)
+    dates = f"{start:%Y-%m-%d} to {end:%Y-%m-%d}"
+    period = getattr(cfg.system, "period", "")  # figures of other years, on this calendar
     lines = [f"bedflow · system={cfg.system.name} · {cfg.sim.replications} replications · "
-             f"{start:%Y-%m-%d} to {end:%Y-%m-%d} ({cfg.sim.horizon_days:g} days after a "
+             f"{f'{period}, on the calendar of {dates}' if period else dates} "
+             f"({cfg.sim.horizon_days:g} days after a "
              f"{cfg.sim.warmup_days:g}-day warm-up) · mean and 95% interval over replications",
              ""]
     sysrows = s[s["site"] == "system"]

@@ -233,6 +233,9 @@ def test_a_system_of_another_period_is_not_labelled_2016_17(run):
     page = render(res, prov(res), [], WarmupCheck(5.0, 0, False))
     title = re.search(r"<h1>(.*?)</h1>", page).group(1)
     assert now.system.period in title and not title.endswith("2017")
+    from bedflow.table import format_table
+
+    assert f"· {now.system.period}, on the calendar of 2016-04-01" in format_table(res)
     # a system without a period of its own is labelled by its dates
     assert window_label(run) == \
         f"{run.daily['date'].min():%-d %b %Y} to {run.daily['date'].max():%-d %b %Y}"
