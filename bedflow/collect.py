@@ -202,8 +202,8 @@ def collect(folder, baseline: list[str] | None = None) -> Collected:
                 if (d / "comparison.csv").is_file():
                     wide = wide.merge(_effects(d / "comparison.csv"), on="site", how="left")
             except (OSError, ValueError, KeyError) as e:  # one damaged point: skip it, say so
-                got.damaged[sub] = _why(d / "summary.csv", e)
-                got.warnings.append(f"{d}: {got.damaged[sub]}; point skipped")
+                got.damaged[sub] = _why(d, e)
+                got.warnings.append(f"{got.damaged[sub]}; point skipped")
                 continue
             for k, v in reversed(list(_values(p["overrides"], swept).items())):
                 wide.insert(0, k, v)
@@ -218,19 +218,19 @@ def collect(folder, baseline: list[str] | None = None) -> Collected:
             try:
                 changes.append(_changes(folder / sub, folder / base).assign(point=sub))
             except (OSError, ValueError, KeyError) as e:
-                got.warnings.append(f"{folder / sub}: no change from the baseline {base}: "
-                                    f"{_why(folder / sub / 'replications.parquet', e)}")
+                got.warnings.append(f"{sub}: no change from the baseline {base}: "
+                                    f"{_why(folder / sub, e)}")
         if changes:
             got.table = got.table.merge(pd.concat(changes, ignore_index=True),
                                         on=["point", "site"], how="left")
     return got
 
 
-def _why(path: Path, e: Exception) -> str:
+def _why(point: Path, e: Exception) -> str:
+    """One line on what stopped a point being read: the missing file, or the error."""
     if isinstance(e, FileNotFoundError):
-        return f"{Path(e.filename or path).name} is missing"
-    return str(e) if isinstance(e, ValueError) and "replications differ" in str(e) else \
-        f"{path.name} unreadable ({type(e).__name__}: {e})"
+        return f"{e.filename or point} is missing"
+    return f"{point}: {e}" if isinstance(e, ValueError) else f"{point}: {type(e).__name__}: {e}"
 
 
 def _find(got: Collected, baseline: list[str]) -> str:
