@@ -40,7 +40,8 @@ def _this_sweeps_comparisons(sweep_dir: Path) -> list[Path]:
 
 def combine(sweep_dir: Path) -> pd.DataFrame | None:
     """Stack every job's comparison.csv with a column naming its interventions."""
-    from .plots import combinations_chart, save
+    from .plots import combinations_chart
+    from .report import save
     from .writers import atomic_write
 
     parts = []

@@ -13,24 +13,34 @@ import math
 import numpy as np
 import pandas as pd
 
-from .stats import mean_ci, t975
+from .stats import common_replications, mean_ci, paired, t975
+
+#: Sign convention, one for every row: a difference is scenario minus baseline (positive: more
+#: with the interventions), except for the rows whose name says released, avoided or freed, which
+#: are the same difference turned round, baseline minus scenario, so a benefit reads positive.
+CONVENTION = ("difference = scenario - baseline; rows named released, avoided or freed are "
+              "baseline - scenario, so a positive number is a benefit")
 
 #: kpi -> (column in the per-replication tables, sign of the difference, label)
-#: sign +1: scenario - baseline; -1: baseline - scenario (so "released", "avoided" are positive)
+#: sign +1: scenario - baseline; -1: baseline - scenario ("released", "avoided", "freed")
 KPIS = {
-    "beds_released": ("mean_occupied", -1, "acute beds released (mean occupied, baseline - scenario)"),
-    "mean_medically_optimised": ("mean_medically_optimised", +1, "medically optimised patients"),
-    "mean_wait_hours": ("mean_wait_hours", +1, "ED wait for a bed (hours, mean)"),
-    "waits_over_12h": ("waits_over_12h", +1, "ED waits over 12 h"),
-    "elective_cancelled": ("elective_cancelled", +1, "electives cancelled"),
-    "admissions_avoided": ("admissions", -1, "emergency admissions avoided (baseline - scenario)"),
-    # the baseline and scenario columns of these two are what each used; the difference, saved
-    "acute_bed_days_saved": ("bed_days", -1,
-                             "acute bed-days saved (bed-days used, baseline - scenario)"),
-    "intervention_cost": ("intervention_cost", +1, "intervention cost (GBP)"),
-    "bed_days_saved_value": ("bed_day_value", -1,
-                             "value of acute bed-days saved (GBP of bed-days used, baseline - scenario)"),
-    "net_cost": ("net_cost", +1, "net cost: intervention cost - value of bed-days saved (GBP)"),
+    "beds_released": ("mean_occupied", -1,
+                      "acute beds released (mean occupied beds, baseline - scenario)"),
+    "mean_medically_optimised": ("mean_medically_optimised", +1,
+                                 "medically optimised patients (scenario - baseline)"),
+    "mean_wait_hours": ("mean_wait_hours", +1, "ED wait for a bed, hours (scenario - baseline)"),
+    "waits_over_12h": ("waits_over_12h", +1, "ED waits over 12 h (scenario - baseline)"),
+    "elective_cancelled": ("elective_cancelled", +1,
+                           "electives cancelled (scenario - baseline)"),
+    "admissions_avoided": ("admissions", -1,
+                           "emergency admissions avoided (admissions, baseline - scenario)"),
+    # the baseline and scenario columns of these are what each run used; the difference, freed
+    "acute_bed_days_freed": ("bed_days", -1,
+                             "acute bed-days freed (bed-days used, baseline - scenario)"),
+    "intervention_cost": ("intervention_cost", +1, "intervention cost, GBP (scenario - baseline)"),
+    "bed_days_freed_value": ("bed_day_value", -1,
+                             "value of bed-days freed, GBP (baseline - scenario; at the "
+                             "bed-day cost, not cash unless beds close)"),
 }
 
 
@@ -65,18 +75,14 @@ def compare(baseline, scenario) -> pd.DataFrame:
         frames.append(_with_costs(both, horizon, cost).set_index(["site", "replication"]))
     base, scen = frames
     base["intervention_cost"] = 0.0
-    # net cost per replication: what the scenario costs minus the bed-days it saved, valued
-    base["net_cost"] = 0.0
-    scen["net_cost"] = scen["intervention_cost"] - (base["bed_day_value"] - scen["bed_day_value"])
     rows = []
     for site in base.index.get_level_values("site").unique():
-        b, s = base.loc[site].sort_index(), scen.loc[site].sort_index()
-        if not b.index.equals(s.index):  # pairs are replication by replication, or nothing
-            raise ValueError(f"{site}: baseline and scenario ran different replications")
+        b, s = base.loc[site], scen.loc[site]
+        reps = common_replications(s.index, b.index)  # pairs are replication by replication
+        b, s = b.loc[reps], s.loc[reps]
         for kpi, (col, sign, label) in KPIS.items():
             bv, sv = b[col].to_numpy(float), s[col].to_numpy(float)
-            diff = sign * (sv - bv)
-            dm, dlo, dhi = mean_ci(diff)
+            dm, dlo, dhi = paired(sv, bv) if sign > 0 else paired(bv, sv)
             ulo, uhi = _unpaired(sign * sv, sign * bv)
             rows.append({
                 "kpi": kpi, "site": site, "label": label,
@@ -84,6 +90,6 @@ def compare(baseline, scenario) -> pd.DataFrame:
                 "difference_mean": dm, "difference_ci_low": dlo, "difference_ci_high": dhi,
                 "unpaired_ci_low": ulo, "unpaired_ci_high": uhi,
                 "difference": "scenario - baseline" if sign > 0 else "baseline - scenario",
-                "replications": len(diff),
+                "replications": len(reps),
             })
     return pd.DataFrame(rows)

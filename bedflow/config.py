@@ -139,6 +139,8 @@ class Opel:
 @dataclass
 class System:
     name: str = "custom"
+    # the years the figures describe when not those of sim.start_date (the report's label)
+    period: str = ""
     when_full: WhenFull = WhenFull.wait
     sites: Dict[str, Site] = field(default_factory=dict)
     demand: Demand = field(default_factory=Demand)

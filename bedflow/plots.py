@@ -3,7 +3,7 @@
 Every chart shows the spread over replications, not one lucky or unlucky year: the line is the
 median, the dark band the middle 50% of replications, the light band 90%. Chart functions take
 plain DataFrames (the shape of `Results.daily`, or a comparison table) and return matplotlib
-Figures; files are written only through `atomic_write` (by `save` and by the report).
+Figures or PNG bytes; this module writes no file (the report and bedflow-collect do).
 Matplotlib runs headless (Agg).
 
 Elements carry a `gid` ("median", "band50", "band90", "bed_base", "pct85", "pct92",
@@ -35,6 +35,7 @@ PCT92 = "#c0392b"
 PCT85 = "#e08a1e"
 REFERENCE = "#7b3294"
 DPI = 100
+SHORT_DAYS = 62  # windows up to this many days get day ticks and tight limits
 
 #: a shaded period: (first day, day after the last, label)
 Period = tuple
@@ -109,9 +110,14 @@ def _thousands(ax) -> None:
 
 def _date_axis(ax, compact: bool = False) -> None:
     """Monthly ticks for the usual year or two; past that, matplotlib's automatic dates, since a
-    tick a month over decades is unreadable and makes drawing slow (minutes for a long run)."""
+    tick a month over decades is unreadable and makes drawing slow (minutes for a long run); a
+    window of a few weeks or days (a short test run) gets day ticks, as months would give none."""
     low, high = ax.get_xlim()
-    if high - low <= 800:
+    if high - low <= SHORT_DAYS:
+        step = max(1, math.ceil((high - low) / (7 if compact else 14)))
+        ax.xaxis.set_major_locator(mdates.DayLocator(interval=step))
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%-d %b"))
+    elif high - low <= 800:
         ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=range(1, 13, 2 if compact else 1)))
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%b\n%Y" if not compact else "%b %y"))
     else:
@@ -142,6 +148,8 @@ def fan(ax, wide: pd.DataFrame, what: str, color: str = FAN, step: bool = False,
     """
     q = fan_quantiles(wide)
     x = q.index
+    if len(x) <= SHORT_DAYS:  # a few days: frame them (one day would otherwise span years)
+        ax.set_xlim(x.min() - pd.Timedelta(hours=12), x.max() + pd.Timedelta(hours=12))
     kw = {"step": "mid"} if step else {}
     n = wide.shape[1]
     ax.fill_between(x, q["p05"], q["p95"], color=color, alpha=0.18, lw=0, gid="band90",
@@ -346,10 +354,11 @@ def cancellations_chart(daily: pd.DataFrame, periods: Sequence[Period] = ()) -> 
 # --------------------------------------------------------------------------- comparisons
 
 
-def _bars_with_intervals(ax, labels, mean, low, high):
+def _bars_with_intervals(ax, labels, mean, low, high, total=None):
+    """Horizontal bars with 95% interval whiskers; the bar labelled `total` darker."""
     y = range(len(labels))
     err = [[m - lo for m, lo in zip(mean, low)], [hi - m for m, hi in zip(mean, high)]]
-    colour = ["#1b3d5c" if x == "system" else "#4b8bbe" for x in labels]
+    colour = ["#1b3d5c" if x == total else "#4b8bbe" for x in labels]
     ax.barh(list(y), mean, xerr=err, color=colour, alpha=0.9, capsize=4,
             error_kw={"elinewidth": 1.2})
     ax.set_yticks(list(y), labels)
@@ -358,15 +367,18 @@ def _bars_with_intervals(ax, labels, mean, low, high):
     ax.grid(axis="x", alpha=0.3)
 
 
-def beds_released_chart(comparison: pd.DataFrame, title: str):
-    """Acute beds released (baseline - scenario mean occupied) for the system and each site."""
+def beds_released_chart(comparison: pd.DataFrame, title: str, names: dict | None = None):
+    """Acute beds released (baseline - scenario mean occupied) for all sites and each hospital,
+    labelled by its name from the config (`names`: site id -> name)."""
     d = comparison[comparison["kpi"] == "beds_released"]
-    fig, ax = plt.subplots(figsize=(8, 0.45 * len(d) + 1.6))
-    _bars_with_intervals(ax, list(d["site"]), d["difference_mean"].tolist(),
-                         d["difference_ci_low"].tolist(), d["difference_ci_high"].tolist())
-    ax.set_xlabel("acute beds released (mean occupied beds, baseline - scenario); bars: 95% interval")
+    labels = ["all sites" if s == "system" else short_name(s, names) for s in d["site"]]
+    fig, ax = plt.subplots(figsize=(11, 0.45 * len(d) + 1.9), layout="constrained")
+    _bars_with_intervals(ax, labels, d["difference_mean"].tolist(),
+                         d["difference_ci_low"].tolist(), d["difference_ci_high"].tolist(),
+                         total="all sites")
+    ax.set_xlabel("acute beds released = mean occupied beds, baseline minus scenario\n"
+                  "(positive: fewer beds occupied); bars: 95% interval")
     ax.set_title(title, fontsize=11)
-    fig.tight_layout()
     return fig
 
 
@@ -388,25 +400,18 @@ def combinations_chart(table: pd.DataFrame, kpi: str = "beds_released"):
     return fig
 
 
-def save(fig, path, dpi: int = 120) -> None:
-    """Save a figure through atomic_write, then free it."""
-    from .writers import atomic_write
-
-    atomic_write(path, lambda p: fig.savefig(p, dpi=dpi, format="png"))
-    plt.close(fig)
-
-
-def png(fig: Figure, colors: int = 256) -> bytes:
+def png(fig: Figure, colors: int = 256, dpi: int = DPI) -> bytes:
     """The figure as PNG bytes, closed afterwards (pyplot keeps no reference).
 
     Quantised to a 256-colour palette: a third of the size of full colour with no visible
-    change on flat-coloured charts, which keeps report.html small enough to e-mail.
+    change on flat-coloured charts, which keeps report.html small enough to e-mail; colors=0
+    keeps full colour.
     """
     from PIL import Image  # a matplotlib dependency
 
     buf = io.BytesIO()
     try:
-        fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
+        fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
     finally:
         plt.close(fig)
     if not colors:

@@ -23,15 +23,11 @@ from typing import Sequence
 import pandas as pd
 
 from . import plots
+from .compare import CONVENTION
 from .mser import WarmupCheck, warmup_check
 from .results import HEADLINE, Results
-from .table import SITE_COLUMNS, _fmt, _fmt_for
-
-try:
-    from .table import COMPARISON_FORMATS
-except ImportError:  # pragma: no cover - a table module without interventions
-    COMPARISON_FORMATS = {}
-from .writers import _plain, atomic_write
+from .table import COMPARISON_FORMATS, fmt_for, fmt_mean, fmt_value, site_columns
+from .writers import atomic_write, plain
 
 #: headline cards at the top of the page: the questions a winter plan asks first
 CARDS = ("occupancy", "mean_medically_optimised", "waits_over_12h", "elective_cancelled")
@@ -43,7 +39,6 @@ class Chart:
     title: str
     caption: str
     png: bytes
-    write: bool = True  # False when another writer owns the file (beds_released.png)
 
 
 @dataclass
@@ -63,6 +58,22 @@ def observed_window(results: Results) -> tuple[pd.Timestamp, pd.Timestamp]:
     sim = results.config.sim
     start = pd.Timestamp(sim.start_date) + pd.Timedelta(days=sim.warmup_days)
     return start, start + pd.Timedelta(days=sim.horizon_days - 1)
+
+
+def window_label(results: Results) -> str:
+    """What the run stands for: its dates, or, for a system whose figures describe another
+    period (`system.period`, e.g. kent_medway_now), that period, with the dates kept only as
+    the calendar (weekdays, seasons) it was simulated on."""
+    a, b = observed_window(results)
+    dates = f"{a:%-d %b %Y} to {b:%-d %b %Y}"
+    period = getattr(results.config.system, "period", "")
+    return f"{period} (simulated on the calendar of {dates})" if period else dates
+
+
+def save(fig, path, dpi: int = 120) -> Path:
+    """A figure as a full-colour PNG at `path`, written atomically; the figure is freed."""
+    data = plots.png(fig, colors=0, dpi=dpi)
+    return atomic_write(path, lambda p: p.write_bytes(data))
 
 
 def site_names(results: Results) -> dict:
@@ -95,17 +106,30 @@ def charts(results: Results, periods: Sequence[plots.Period] | None = None) -> l
     shaded = "; shaded: " + ", ".join(dict.fromkeys(p[2] for p in periods if len(p) > 2)) \
         if periods else ""
     out = []
+    names = site_names(results)
+    comp = getattr(results, "comparison", None)
+    if comp is not None and len(comp) and (comp["kpi"] == "beds_released").any():
+        out.append(Chart(
+            "beds_released", "Acute beds released by the interventions",
+            "Beds released = mean occupied beds, baseline minus scenario, on the same patients "
+            "(common random numbers): the mean paired difference for all sites and each "
+            "hospital, with its 95% interval. Positive: fewer beds occupied with the "
+            "interventions. An interval that crosses zero means no clear effect.",
+            plots.png(plots.beds_released_chart(comp, f"Acute beds released: "
+                                                      f"{_interventions(results)}", names))))
     if daily is None or not len(daily):
         return out
     beds = plots.site_beds(results.replications)
-    names = site_names(results)
     base = sum(beds.values())
+    period = getattr(cfg.system, "period", "")
     out.append(Chart(
         "occupancy", "Bed occupancy, all sites",
         f"Occupied general & acute beds at the 08:00 census, all sites added up. {how} "
         f"The bed base is {base:,} beds; above it, escalation beds are open (dotted line). "
         f"Dashed lines: 92% and 85% of the bed base{shaded}.",
-        plots.png(plots.occupancy_chart(daily, beds, periods))))
+        plots.png(plots.occupancy_chart(
+            daily, beds, periods,
+            title=f"Bed occupancy, all sites: {period}" if period else ""))))
     if len(beds) > 1:
         out.append(Chart(
             "occupancy_by_site", "Bed occupancy by site",
@@ -139,23 +163,13 @@ def charts(results: Results, periods: Sequence[plots.Period] | None = None) -> l
         f"Most days nobody waits, so the median often sits at 0: the dashed line is the mean. "
         f"{twelve}",
         plots.png(plots.ed_chart(daily, periods))))
-    if "elective_cancelled" in daily:
+    if "elective_cancelled" in daily and len(plots.weekly(daily, "elective_cancelled")):
         out.append(Chart(
             "elective_cancellations", "Elective cancellations per week",
             f"Electives cancelled for want of a bed, per calendar week (Monday to Sunday "
             f"censuses, whole weeks only), all sites: the mean over {reps} replications and the "
             f"band holding 90% of them.",
             plots.png(plots.cancellations_chart(daily, periods))))
-    comp = getattr(results, "comparison", None)
-    if comp is not None and len(comp) and (comp["kpi"] == "beds_released").any():
-        out.append(Chart(
-            "beds_released", "Acute beds released by the interventions",
-            "Mean occupied beds, baseline minus scenario, on the same patients (common random "
-            "numbers): the mean paired difference for the system and each site, with its 95% "
-            "interval. An interval that crosses zero means no clear effect.",
-            plots.png(plots.beds_released_chart(comp, f"Acute beds released: "
-                                                      f"{_interventions(results)}")),
-            write=False))  # write_run already writes beds_released.png
     return out
 
 
@@ -199,13 +213,13 @@ def _ci(fmt: str, lo: float, hi: float, floor: float | None = None) -> str:
         return ""
     if floor is not None:
         lo = max(lo, floor)
-    return f"{_fmt(fmt, lo)} to {_fmt(fmt, hi)}"
+    return f"{fmt_value(fmt, lo)} to {fmt_value(fmt, hi)}"
 
 
 def _pm(fmt: str, m: float, lo: float, hi: float) -> Markup:
     if lo is None or math.isnan(lo):
-        return Markup(_e(_fmt(fmt, m)))
-    return Markup(f"{_e(_fmt(fmt, m))} <span class=pm>±{_e(_fmt(fmt, (hi - lo) / 2))}</span>")
+        return Markup(_e(fmt_value(fmt, m)))
+    return Markup(f"{_e(fmt_value(fmt, m))} <span class=pm>±{_e(fmt_value(fmt, (hi - lo) / 2))}</span>")
 
 
 def _cards(summary: pd.DataFrame) -> str:
@@ -215,10 +229,10 @@ def _cards(summary: pd.DataFrame) -> str:
         if k not in s.index:
             continue
         r = s.loc[k]
-        f = _fmt_for(k).replace("{:,.1f}", "{:,.0f}")
+        f = fmt_for(k).replace("{:,.1f}", "{:,.0f}")
         ci = _ci(f, r["ci_low"], r["ci_high"], floor=0.0)
         out.append(f'<div class=card><div class=k>{_e(r["label"])}</div>'
-                   f'<div class=v>{_e(_fmt(f, r["mean"]))}</div>'
+                   f'<div class=v>{_e(fmt_mean(f, r))}</div>'
                    f'<div class=ci>{"95% interval " + _e(ci) if ci else "&nbsp;"}</div></div>')
     return f"<div class=cards>{''.join(out)}</div>"
 
@@ -226,8 +240,8 @@ def _cards(summary: pd.DataFrame) -> str:
 def _system_table(summary: pd.DataFrame) -> str:
     rows = []
     for _, r in summary[summary["site"] == "system"].iterrows():
-        f = _fmt_for(r["kpi"])
-        rows.append([r["label"], _fmt(f, r["mean"]),
+        f = fmt_for(r["kpi"])
+        rows.append([r["label"], fmt_mean(f, r),
                      _ci(f, r["ci_low"], r["ci_high"], floor=0.0) or "-"])
     return _table(["all sites", "mean", "95% interval"], rows)
 
@@ -238,13 +252,13 @@ def _site_table(summary: pd.DataFrame, names: dict) -> str:
     for site in sites:
         sub = summary[summary["site"] == site].set_index("kpi")
         cells = [_pm(fmt, *sub.loc[k, ["mean", "ci_low", "ci_high"]]) if k in sub.index else "-"
-                 for k, (_, fmt) in SITE_COLUMNS.items()]
+                 for k, (_, fmt) in site_columns(summary).items()]
         rows.append([Markup(f"{_e(plots.short_name(site, names))}")] + cells)
-    heads = ["site"] + [HEADLINE.get(k, h) for k, (h, _) in SITE_COLUMNS.items()]
+    heads = ["site"] + [HEADLINE.get(k, h) for k, (h, _) in site_columns(summary).items()]
     return _table(heads, rows)
 
 
-def _comparison_table(comp: pd.DataFrame) -> str:
+def _comparison_table(comp: pd.DataFrame, names: dict | None = None) -> str:
     """The system's paired differences, then (folded) every site's; beds released first.
 
     Uses the comparison's own labels and the printed table's formats (money in pounds) when it
@@ -253,19 +267,20 @@ def _comparison_table(comp: pd.DataFrame) -> str:
     kpis = list(dict.fromkeys(["beds_released"] + list(comp["kpi"])))
     sites = list(dict.fromkeys(["system"] + list(comp["site"])))
     comp = comp.assign(_k=comp["kpi"].map(kpis.index), _s=comp["site"].map(sites.index))
-    head = ["KPI", "site", "baseline", "scenario", "difference (mean)",
+    head = ["KPI", "site", "baseline", "scenario", f"difference (mean): {CONVENTION}",
             "95% interval of the difference"]
 
     def rows(df):
         out = []
         for _, r in df.iterrows():
             k = str(r["kpi"])
-            f = COMPARISON_FORMATS.get(k) or _fmt_for(k)
+            f = COMPARISON_FORMATS.get(k) or fmt_for(k)
             label = r.get("label") if isinstance(r.get("label"), str) else None
             out.append([label or HEADLINE.get(k, k.replace("_", " ")),
-                        "all sites" if r["site"] == "system" else r["site"],
-                        _fmt(f, r["baseline_mean"]), _fmt(f, r["scenario_mean"]),
-                        _fmt(f, r["difference_mean"]),
+                        "all sites" if r["site"] == "system" else
+                        plots.short_name(r["site"], names),
+                        fmt_value(f, r["baseline_mean"]), fmt_value(f, r["scenario_mean"]),
+                        fmt_value(f, r["difference_mean"]),
                         _ci(f, r["difference_ci_low"], r["difference_ci_high"]) or "-"])
         return out
 
@@ -281,11 +296,10 @@ def _comparison_table(comp: pd.DataFrame) -> str:
 def _settings(results: Results, prov: dict) -> str:
     cfg = results.config
     sim, sys_ = cfg.sim, cfg.system
-    a, b = observed_window(results)
     sites = sys_.sites.values()
     rows = [
         ["system", sys_.name],
-        ["observed window", f"{a:%-d %b %Y} to {b:%-d %b %Y} ({sim.horizon_days:g} days)"],
+        ["observed window", f"{window_label(results)}, {sim.horizon_days:g} days"],
         ["clock starts", f"{sim.start_date}, then a {sim.warmup_days:g}-day warm-up that no "
                          f"statistic counts"],
         ["replications", f"{sim.replications} (seed {sim.seed})"],
@@ -293,14 +307,14 @@ def _settings(results: Results, prov: dict) -> str:
                    f"{int(round(sim.census_hour % 1 * 60)):02d}"],
         ["when a site is full", {"wait": "patients wait in ED for a bed",
                                  "divert": "patients are turned away (diverted)"}.get(
-                                     _plain(sys_.when_full), str(_plain(sys_.when_full)))],
+                                     plain(sys_.when_full), str(plain(sys_.when_full)))],
         ["sites", f"{len(sys_.sites)}, {sum(s.beds for s in sites):,} G&A beds and "
                   f"{sum(s.escalation_beds for s in sites):,} escalation beds"],
         ["emergency demand", f"{sum(s.emergency_per_day for s in sites):,.0f} a day on average; "
                              f"seasonal amplitude {sys_.demand.seasonality.amplitude:+.0%}, "
                              f"peak on day {sys_.demand.seasonality.peak_day:g} of the year"],
         ["acute stay to MO", f"{sys_.los.emergency.mean_days:g} days mean "
-                             f"({_plain(sys_.los.emergency.dist)}, cv {sys_.los.emergency.cv:g})"],
+                             f"({plain(sys_.los.emergency.dist)}, cv {sys_.los.emergency.cv:g})"],
         ["MO planning reference", f"{sys_.mo_reference:,.0f}" if sys_.mo_reference > 0 else
          "none"],
         ["scenario", _scenario(results) or "none"],
@@ -314,7 +328,7 @@ def _settings(results: Results, prov: dict) -> str:
                   f"{s.escalation_beds:,}", f"{s.emergency_per_day:,.1f}",
                   f"{s.elective_per_weekday:,}", f"{s.downstream.P1:,}", f"{s.downstream.P2:,}",
                   f"{s.downstream.P3:,}"] for sid, s in sys_.sites.items()]
-    yaml_text = _yaml(_plain(asdict(cfg)))
+    yaml_text = _yaml(plain(asdict(cfg)))
     return (_table(["setting", "value"], rows, "kv")
             + _table(["site", "G&A beds", "escalation beds", "emergency a day",
                       "electives a weekday", "P1 places", "P2 places", "P3 places"], site_rows)
@@ -323,12 +337,9 @@ def _settings(results: Results, prov: dict) -> str:
 
 
 def _yaml(obj) -> str:
-    try:
-        import yaml  # PyYAML comes with Hydra's OmegaConf
+    import yaml
 
-        return yaml.safe_dump(obj, sort_keys=False, default_flow_style=None, width=100)
-    except ImportError:  # pragma: no cover
-        return json.dumps(obj, indent=2, default=str)
+    return yaml.safe_dump(obj, sort_keys=False, default_flow_style=None, width=100)
 
 
 def _provenance(prov: dict) -> str:
@@ -395,8 +406,7 @@ def render(results: Results, prov: dict, chart_list: Sequence[Chart],
     cfg = results.config
     summary = results.summary
     names = site_names(results)
-    a, b = observed_window(results)
-    title = f"bedflow report: {cfg.system.name}, {a:%-d %b %Y} to {b:%-d %b %Y}"
+    title = f"bedflow report: {cfg.system.name}, {window_label(results)}"
     commit = prov.get("git_commit") or "unknown"
     sc, iv = getattr(getattr(cfg, "scenario", None), "name", "none"), _interventions(results)
     meta = ((f"scenario {sc} · " if sc not in ("", "none") else "")
@@ -429,13 +439,21 @@ def render(results: Results, prov: dict, chart_list: Sequence[Chart],
         parts.append("<h2>Interventions against the baseline</h2>"
                      "<p class=small>The headline figures above are with the interventions. "
                      "Here each is set against the baseline (every intervention off) run on the "
-                     "same patients.</p>" + "".join(_figure(c) for c in bars)
-                     + _comparison_table(comp))
+                     f"same patients. One sign convention throughout: {_e(CONVENTION)}. Bed-days "
+                     "freed are valued at the bed-day cost: that is capacity for other "
+                     "patients, not cash, unless beds close.</p>"
+                     + "".join(_figure(c) for c in bars)
+                     + _comparison_table(comp, names))
     parts.append("<h2>Through the year</h2>")
     parts += [_figure(c) for c in chart_list if c.name != "beds_released"]
     if "elective_cancelled" not in results.daily:
         parts.append("<p class=small>Weekly elective cancellations need a daily count, which "
                      "this run did not record; the total is in the headline figures.</p>")
+    elif not any(c.name == "elective_cancellations" for c in chart_list):
+        parts.append(f"<p class=small>Weekly elective cancellations are drawn for whole weeks "
+                     f"(Monday to Sunday) only, and this {cfg.sim.horizon_days:g}-day window has "
+                     f"no whole week, so the chart is left out; the total is in the headline "
+                     f"figures.</p>")
     parts.append("<h2>Checks</h2>" + _warmup_html(warm))
     parts.append("<h2>Scenario and settings</h2>" + _settings(results, prov))
     parts.append("<h2>Provenance</h2><p class=small>What made these numbers: rerun with the "
@@ -458,7 +476,7 @@ def write_report(results: Results, folder: Path, prov: dict,
     warm = warmup_check(results)
     chart_list = charts(results, periods)
     out = ReportOutput(warning=warm.message())
-    for c in (c for c in chart_list if c.write):
+    for c in chart_list:
         out.paths.append(atomic_write(folder / f"{c.name}.png",
                                       lambda p, b=c.png: p.write_bytes(b)))
     page = render(results, prov, chart_list, warm)

@@ -27,19 +27,28 @@ HEADLINE = {
     "elective_admitted": "electives done",
     "elective_cancelled": "electives cancelled",
     "escalation_bed_days": "escalation bed-days",
+    "still_waiting_at_end": "still waiting in ED at the end",
 }
+
+#: a percentile KPI -> the mean of the same quantity. A NaN percentile beside a mean is one that
+#: fell beyond the recorded range (unknown, and above the bins), not an empty histogram
+PERCENTILE_OF = {"p95_wait_hours": "mean_wait_hours", "p95_delay_days": "mean_delay_days"}
+BEYOND = "beyond the recorded range"
+
+#: per-site columns a system row adds up (those a run recorded; older runs lack some)
+ADDED = ["emergency_arrivals", "admissions", "waited", "diverted", "waits_over_4h",
+         "waits_over_12h", "elective_admitted", "elective_cancelled", "beds",
+         "mean_available_beds", "mean_occupied", "mean_medically_optimised",
+         "medically_optimised_patients", "mo_bed_days", "discharges", "escalation_bed_days",
+         "mean_ed_waiting", "demand_prevented", "admissions_avoided", "intervention_cost",
+         "closed_bed_days", "opel1_days", "opel2_days", "opel3_days", "opel4_days",
+         "still_waiting_at_end"]
 
 
 def system_rows(replications: pd.DataFrame) -> pd.DataFrame:
     """Aggregate the per-site rows of each replication into one system row."""
     g = replications.groupby("replication", sort=True)
-    add = ["emergency_arrivals", "admissions", "waited", "diverted", "waits_over_4h",
-           "waits_over_12h", "elective_admitted", "elective_cancelled", "beds",
-           "mean_available_beds", "mean_occupied", "mean_medically_optimised",
-           "medically_optimised_patients", "mo_bed_days", "discharges", "escalation_bed_days",
-           "mean_ed_waiting", "demand_prevented", "admissions_avoided", "intervention_cost",
-           "closed_bed_days", "opel1_days", "opel2_days", "opel3_days", "opel4_days"]
-    out = g[add].sum()
+    out = g[[c for c in ADDED if c in replications]].sum()
 
     def weighted(col: str, weight: str) -> pd.Series:
         num = (replications[col].fillna(0) * replications[weight]).groupby(
@@ -59,7 +68,11 @@ def system_rows(replications: pd.DataFrame) -> pd.DataFrame:
 
 
 def summarise(replications: pd.DataFrame, system: pd.DataFrame) -> pd.DataFrame:
-    """One row per (site, KPI): mean and 95% interval over replications; the system first."""
+    """One row per (site, KPI): mean and 95% interval over replications; the system first.
+
+    A percentile beyond the recorded range in any replication makes the mean unknown (NaN,
+    with `note` saying so): averaging the others would put it silently below the truth.
+    """
     rows = []
     frames = [("system", system)] + [(s, replications[replications["site"] == s])
                                      for s in replications["site"].unique()]
@@ -67,9 +80,16 @@ def summarise(replications: pd.DataFrame, system: pd.DataFrame) -> pd.DataFrame:
         for kpi, label in HEADLINE.items():
             if kpi not in df:
                 continue
-            m, lo, hi = mean_ci(df[kpi].to_numpy())
+            x = df[kpi].to_numpy(float)
+            m, lo, hi = mean_ci(x)
+            note = ""
+            if kpi in PERCENTILE_OF and PERCENTILE_OF[kpi] in df:
+                beyond = np.isnan(x) & np.isfinite(df[PERCENTILE_OF[kpi]].to_numpy(float))
+                if beyond.any():
+                    m = lo = hi = np.nan
+                    note = f"{BEYOND} in {beyond.sum()} of {len(x)} replications"
             rows.append({"site": site, "kpi": kpi, "label": label, "mean": m,
-                         "ci_low": lo, "ci_high": hi, "replications": len(df)})
+                         "ci_low": lo, "ci_high": hi, "replications": len(df), "note": note})
     return pd.DataFrame(rows)
 
 

@@ -34,3 +34,35 @@ def mean_ci(values) -> tuple[float, float, float]:
         return m, math.nan, math.nan
     half = t975(n - 1) * float(x.std(ddof=1)) / math.sqrt(n)
     return m, m - half, m + half
+
+
+def paired(scenario, baseline) -> tuple[float, float, float]:
+    """(mean, low, high) of scenario minus baseline, paired replication by replication.
+
+    Common random numbers make replication r of both runs meet the same patients, so the
+    interval is Student-t over the n differences, far narrower than two separate intervals.
+    Pairs are by position: both must hold the same replications in the same order (see
+    `common_replications`), and a length mismatch is refused rather than silently truncated.
+    """
+    s, b = np.asarray(scenario, dtype=float), np.asarray(baseline, dtype=float)
+    if s.shape != b.shape:
+        raise ValueError(f"paired: {s.size} scenario values against {b.size} baseline values; "
+                         "pairs must come from the same replications")
+    return mean_ci(s - b)
+
+
+def common_replications(scenario_ids, baseline_ids) -> list:
+    """The replications both runs hold, sorted; a ValueError naming those only one run holds,
+    since a difference over some replications is not the difference the runs were asked for."""
+    a, b = set(scenario_ids), set(baseline_ids)
+    if a != b:
+        only_a, only_b = sorted(a - b), sorted(b - a)
+        raise ValueError("replications differ: "
+                         + "; ".join(x for x in (
+                             f"only the scenario has {_ids(only_a)}" if only_a else "",
+                             f"only the baseline has {_ids(only_b)}" if only_b else "") if x))
+    return sorted(a)
+
+
+def _ids(ids: list) -> str:
+    return ", ".join(str(i) for i in ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")

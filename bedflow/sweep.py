@@ -97,9 +97,9 @@ def register_sweeper() -> None:
 
 def config_digest(config: Config) -> str:
     """SHA-256 of what a point computes: the full typed config without the run-only keys."""
-    from .writers import _plain
+    from .writers import plain
 
-    d = _plain(asdict(config))
+    d = plain(asdict(config))
     for key in RUN_ONLY_KEYS:
         section, name = key.split(".")
         d.get(section, {}).pop(name, None)

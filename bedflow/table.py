@@ -6,7 +6,8 @@ import math
 
 import pandas as pd
 
-from .results import Results
+from .compare import CONVENTION
+from .results import BEYOND, Results
 
 SITE_COLUMNS = {
     "mean_occupied": ("occupied", "{:,.0f}"),
@@ -16,25 +17,40 @@ SITE_COLUMNS = {
     "mean_wait_hours": ("ED wait h", "{:.1f}"),
     "waits_over_12h": ("12h waits", "{:,.0f}"),
     "elective_cancelled": ("el. cancelled", "{:,.0f}"),
+    "still_waiting_at_end": ("still waiting", "{:,.0f}"),  # when the run recorded it
 }
 
 
-def _fmt(fmt: str, x: float) -> str:
+def fmt_value(spec: str, x: float) -> str:
+    """`x` in `spec`; "-" for no value, and money below zero as -£1,234 (not £-1,234)."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "-"
-    if fmt.startswith("£") and x < 0:
-        return "-" + fmt.format(-x)
-    return fmt.format(x)
+    if spec.startswith("£") and x < 0:
+        return "-" + spec.format(-x)
+    return spec.format(x)
 
 
-def _cell(fmt: str, m: float, lo: float, hi: float) -> str:
+def fmt_mean(spec: str, row) -> str:
+    """A summary row's mean; a percentile beyond the recorded range reads so, not as nan."""
+    if str(row.get("note", "") or "").startswith(BEYOND):
+        return "beyond range"
+    return fmt_value(spec, row["mean"])
+
+
+def site_columns(summary: pd.DataFrame) -> dict:
+    """SITE_COLUMNS that the summary holds (a run recorded before a column existed lacks it)."""
+    return {k: v for k, v in SITE_COLUMNS.items() if k in set(summary["kpi"])}
+
+
+def _cell(spec: str, m: float, lo: float, hi: float) -> str:
     if math.isnan(lo):
-        return _fmt(fmt, m)
+        return fmt_value(spec, m)
     half = (hi - lo) / 2
-    return f"{_fmt(fmt, m)} ±{_fmt(fmt, half)}"
+    return f"{fmt_value(spec, m)} ±{fmt_value(spec, half)}"
 
 
-def _fmt_for(kpi: str) -> str:
+def fmt_for(kpi: str) -> str:
+    """The format a KPI of summary.csv is printed in."""
     if kpi in ("occupancy", "mo_share_of_occupied"):
         return "{:.1%}"
     if kpi in ("mean_wait_hours", "p95_wait_hours", "mean_delay_days"):
@@ -47,20 +63,23 @@ def format_table(results: Results) -> str:
     s = results.summary
     start = pd.Timestamp(cfg.sim.start_date) + pd.Timedelta(days=cfg.sim.warmup_days)
     end = start + pd.Timedelta(days=cfg.sim.horizon_days - 1)
+    dates = f"{start:%Y-%m-%d} to {end:%Y-%m-%d}"
+    period = getattr(cfg.system, "period", "")  # figures of other years, on this calendar
     lines = [f"bedflow · system={cfg.system.name} · {cfg.sim.replications} replications · "
-             f"{start:%Y-%m-%d} to {end:%Y-%m-%d} ({cfg.sim.horizon_days:g} days after a "
+             f"{f'{period}, on the calendar of {dates}' if period else dates} "
+             f"({cfg.sim.horizon_days:g} days after a "
              f"{cfg.sim.warmup_days:g}-day warm-up) · mean and 95% interval over replications",
              ""]
     sysrows = s[s["site"] == "system"]
     width = max(len(x) for x in sysrows["label"])
     lines.append(f"{'System':<{width}}  {'mean':>12}  95% interval")
     for _, r in sysrows.iterrows():
-        f = _fmt_for(r["kpi"])
+        f = fmt_for(r["kpi"])
         # every system KPI is a count, mean or share: an interval is shown from 0 when the
         # t-interval of a skewed count dips below it, as in the report (summary.csv keeps it raw)
         ci = "" if math.isnan(r["ci_low"]) else \
-            f"[{_fmt(f, max(r['ci_low'], 0.0))}, {_fmt(f, r['ci_high'])}]"
-        lines.append(f"{r['label']:<{width}}  {_fmt(f, r['mean']):>12}  {ci}")
+            f"[{fmt_value(f, max(r['ci_low'], 0.0))}, {fmt_value(f, r['ci_high'])}]"
+        lines.append(f"{r['label']:<{width}}  {fmt_mean(f, r):>12}  {ci}")
     sites = [x for x in s["site"].unique() if x != "system"]
     if len(sites) > 1 or sites != ["system"]:
         lines.append("")
@@ -68,8 +87,8 @@ def format_table(results: Results) -> str:
         for site in sites:
             sub = s[s["site"] == site].set_index("kpi")
             cells[site] = [_cell(fmt, *sub.loc[k, ["mean", "ci_low", "ci_high"]])
-                           for k, (_, fmt) in SITE_COLUMNS.items()]
-        heads = [h for h, _ in SITE_COLUMNS.values()]
+                           for k, (_, fmt) in site_columns(s).items()]
+        heads = [h for h, _ in site_columns(s).values()]
         widths = [max(len(h), *(len(cells[x][i]) for x in sites)) for i, h in enumerate(heads)]
         sw = max(len("By site"), *(len(x) for x in sites))
         lines.append(f"{'By site':<{sw}}  " + "  ".join(f"{h:>{w}}" for h, w in zip(heads, widths)))
@@ -82,8 +101,8 @@ def format_table(results: Results) -> str:
 COMPARISON_FORMATS = {
     "beds_released": "{:,.1f}", "mean_medically_optimised": "{:,.1f}",
     "mean_wait_hours": "{:,.2f}", "waits_over_12h": "{:,.0f}", "elective_cancelled": "{:,.0f}",
-    "admissions_avoided": "{:,.0f}", "acute_bed_days_saved": "{:,.0f}",
-    "intervention_cost": "£{:,.0f}", "bed_days_saved_value": "£{:,.0f}", "net_cost": "£{:,.0f}",
+    "admissions_avoided": "{:,.0f}", "acute_bed_days_freed": "{:,.0f}",
+    "intervention_cost": "£{:,.0f}", "bed_days_freed_value": "£{:,.0f}",
 }
 
 
@@ -94,7 +113,7 @@ def format_comparison(results: Results) -> str:
     names = ", ".join(cfg.intervention.active())
     lines = [f"Interventions: {names} · against the baseline with the same patients (common "
              f"random numbers) · paired difference, mean and 95% interval over "
-             f"{cfg.sim.replications} replications", ""]
+             f"{cfg.sim.replications} replications", f"Sign: {CONVENTION}.", ""]
     sysrows = c[c["site"] == "system"]
     width = max(len(x) for x in sysrows["label"])
     lines.append(f"{'System':<{width}}  {'baseline':>14}  {'scenario':>14}  {'difference':>14}"
@@ -102,9 +121,9 @@ def format_comparison(results: Results) -> str:
     for _, r in sysrows.iterrows():
         f = COMPARISON_FORMATS.get(r["kpi"], "{:,.2f}")
         ci = "" if math.isnan(r["difference_ci_low"]) else \
-            f"[{_fmt(f, r['difference_ci_low'])}, {_fmt(f, r['difference_ci_high'])}]"
-        lines.append(f"{r['label']:<{width}}  {_fmt(f, r['baseline_mean']):>14}  "
-                     f"{_fmt(f, r['scenario_mean']):>14}  {_fmt(f, r['difference_mean']):>14}  {ci}")
+            f"[{fmt_value(f, r['difference_ci_low'])}, {fmt_value(f, r['difference_ci_high'])}]"
+        lines.append(f"{r['label']:<{width}}  {fmt_value(f, r['baseline_mean']):>14}  "
+                     f"{fmt_value(f, r['scenario_mean']):>14}  {fmt_value(f, r['difference_mean']):>14}  {ci}")
     beds = c[(c["kpi"] == "beds_released") & (c["site"] != "system")]
     if len(beds):
         lines.append("")

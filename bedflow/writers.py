@@ -1,4 +1,6 @@
-"""Writing a run folder: atomic files (temporary name, then rename) and provenance."""
+"""Writing a run folder's tables: atomic files (temporary name, then rename) and provenance.
+
+Charts are drawn by `plots` and written by `report`; this module imports neither."""
 
 from __future__ import annotations
 
@@ -49,13 +51,14 @@ def write_json(path: Path, obj: dict) -> Path:
     return atomic_write(path, lambda p: p.write_text(json.dumps(obj, indent=2, default=str) + "\n"))
 
 
-def _plain(obj):
+def plain(obj):
+    """Enums as their values, tuples as lists: what JSON and YAML can hold."""
     if isinstance(obj, Enum):
         return obj.value
     if isinstance(obj, dict):
-        return {k: _plain(v) for k, v in obj.items()}
+        return {k: plain(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
-        return [_plain(v) for v in obj]
+        return [plain(v) for v in obj]
     return obj
 
 
@@ -96,12 +99,13 @@ def provenance(results: Results, overrides: list[str] | None = None,
         "platform": platform.platform(terse=True),
         "packages": versions,
         "elapsed_seconds": None if seconds is None else round(seconds, 3),
-        "config": _plain(asdict(results.config)),
+        "config": plain(asdict(results.config)),
     }
 
 
 def write_run(results: Results, folder: Path, prov: dict) -> list[Path]:
-    """Write the tables and provenance into `folder`; provenance last, as the completion mark."""
+    """Write the tables and provenance into `folder`; provenance last, as the completion mark.
+    Charts are the report's (`report.write_report`)."""
     folder = Path(folder)
     written = []
     if results.comparison is not None:
@@ -111,12 +115,6 @@ def write_run(results: Results, folder: Path, prov: dict) -> list[Path]:
             atomic_write(folder / "comparison.csv",
                          lambda p: results.comparison.to_csv(p, index=False)),
         ]
-        from .plots import beds_released_chart, save
-
-        names = " + ".join(results.config.intervention.active())
-        save(beds_released_chart(results.comparison, f"Acute beds released: {names}"),
-             folder / "beds_released.png")
-        written.append(folder / "beds_released.png")
     if results.events is not None:
         written.append(atomic_write(folder / "events.parquet",
                                     lambda p: results.events.to_parquet(p, index=False)))

@@ -183,11 +183,15 @@ def test_beds_released_chart_bars_and_intervals():
         "difference_mean": [15, 10, 5, -0.1],
         "difference_ci_low": [12, 8, -1, -0.12], "difference_ci_high": [18, 12, 11, -0.08],
     })
-    ax = plots.beds_released_chart(comp, "Acute beds released: x").axes[0]
+    names = {"a": "Medway Maritime Hospital, Gillingham (Medway)", "b": "Maidstone Hospital"}
+    ax = plots.beds_released_chart(comp, "Acute beds released: x", names).axes[0]
     (bars,) = [c for c in ax.containers if isinstance(c, BarContainer)]
     assert [b.get_width() for b in bars] == [15, 10, 5]  # only beds_released, in table order
     segs = bars.errorbar.lines[2][0].get_segments()  # one 95% interval per bar
     assert [(s[0][0], s[1][0]) for s in segs] == [(12, 18), (8, 12), (-1, 11)]
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["system", "a", "b"]
+    # hospitals by name from the config (id in brackets), not bare site ids
+    assert [t.get_text() for t in ax.get_yticklabels()] == [
+        "all sites", "Medway Maritime Hospital, Gillingham (a)", "Maidstone Hospital (b)"]
     assert ax.yaxis_inverted()  # the system on top
     assert "released" in ax.get_xlabel() and ax.get_title() == "Acute beds released: x"
+    assert "baseline minus scenario" in ax.get_xlabel()  # the sign, said where it is read

@@ -9,6 +9,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -127,7 +128,7 @@ def test_report_with_daily_counts_and_a_comparison(rich):
     tmp_path, res = rich
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert (tmp_path / "elective_cancellations.png").is_file()
-    assert not (tmp_path / "beds_released.png").exists()  # write_run's file, not the report's
+    assert (tmp_path / "beds_released.png").is_file()  # the report owns every chart
     assert "interventions discharge_to_assess, against the baseline" in page
     comp = page.split("Interventions against the baseline</h2>")[1].split("<h2>")[0]
     # the system's rows, then every site's (folded): header rows and one row per comparison row
@@ -153,14 +154,14 @@ def test_synthetic_comparison_table_and_chart(run):
     res = dataclasses.replace(older(run))
     object.__setattr__(res, "comparison", comp)
     png = plots.png(plots.beds_released_chart(comp, "Acute beds released"))
-    cs = [Chart("beds_released", "Acute beds released", "", png, write=False)]
+    cs = [Chart("beds_released", "Acute beds released", "", png)]
     page = render(res, prov(res), cs, WarmupCheck(5.0, 0, False))
     table = page.split("Interventions against the baseline</h2>")[1].split("<h2>")[0]
     rows = [r for r in re.findall(r"<tr>(.*?)</tr>", table) if "<td>" in r]
     # the system (beds released first), then the sites; labels from HEADLINE without a label
     assert [re.findall(r"<td>(.*?)</td>", r)[:2] for r in rows] == [
         ["beds released", "all sites"], ["medically optimised patients (mean)", "all sites"],
-        ["beds released", "medway"]]
+        ["beds released", "Medway Maritime Hospital, Gillingham (medway)"]]  # by name
     assert "30.0 to 50.0" in rows[0] and "-2.0 to 22.0" in rows[2]
     assert page.count("data:image/png;base64,") == 1
 
@@ -171,6 +172,122 @@ def test_charts_follow_the_columns(rich):
     names = re.findall(r"<figure id=(\w+)>", page)
     assert names == ["beds_released", "occupancy", "occupancy_by_site", "medically_optimised",
                      "medically_optimised_by_site", "ed_waits", "elective_cancellations"]
+
+
+def test_one_sign_convention_and_bed_days_valued_not_saved(rich):
+    folder, res = rich
+    page = (folder / "report.html").read_text(encoding="utf-8")
+    comp = page.split("Interventions against the baseline</h2>")[1].split("<h2>")[0]
+    # the convention is stated once, in the table's header, and every row follows it
+    assert "difference = scenario - baseline" in comp.split("</thead>")[0]
+    c = res.comparison.set_index(["site", "kpi"])
+    for kpi, r in c.loc["system"].iterrows():
+        s, b = r["scenario_mean"], r["baseline_mean"]
+        named = any(w in kpi for w in ("released", "avoided", "freed"))
+        want = (b - s) if named else (s - b)  # paired mean = difference of the means
+        assert r["difference_mean"] == pytest.approx(want, rel=1e-9, abs=1e-9), kpi
+        assert ("baseline - scenario" if named else "scenario - baseline") in r["label"], kpi
+    # bed-days freed are valued, not counted as cash saved; no "net cost"
+    assert "net cost" not in page.lower() and "net_cost" not in set(res.comparison["kpi"])
+    assert "value of bed-days freed" in comp and "not cash unless beds close" in comp
+    assert "saving" not in comp.lower()
+
+
+@pytest.mark.parametrize("days,monday", [(1, True), (3, True), (7, True), (7, False)])
+def test_short_horizons_write_the_report_with_what_they_can_show(days, monday, tmp_path):
+    import warnings
+
+    # Monday 4 April 2016: 7 days hold one whole week; from Friday 1 April (the default year's
+    # first day) they hold none, nor do 1 or 3 days
+    first = pd.Timestamp("2016-04-04" if monday else "2016-04-01")
+    res = bedflow.simulate(bedflow.compose([
+        "system=single_ward", "sim.replications=2", "sim.progress=false",
+        f"sim.start_date={first - pd.Timedelta(days=3):%Y-%m-%d}", "sim.warmup_days=3",
+        f"sim.horizon_days={days}"]))
+    assert res.daily["date"].min() == first
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a matplotlib warning fails the test
+        out = write_report(res, tmp_path, prov(res))
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert out.paths[-1] == tmp_path / "report.html"
+    names = re.findall(r"<figure id=(\w+)>", page)
+    assert names[:3] == ["occupancy", "medically_optimised", "ed_waits"]
+    if days == 7 and monday:
+        assert names[-1] == "elective_cancellations"
+        assert "no whole week" not in page
+    else:
+        assert "elective_cancellations" not in names
+        assert not (tmp_path / "elective_cancellations.png").exists()
+        assert "no whole week" in page and f"{days}-day window" in page
+
+
+def test_a_system_of_another_period_is_not_labelled_2016_17(run):
+    from bedflow.report import window_label
+
+    now = bedflow.compose(["system=kent_medway_now", "sim.progress=false"])
+    assert now.system.period  # kent_medway_now says which years its figures describe
+    res = dataclasses.replace(run, config=now)
+    label = window_label(res)
+    assert label.startswith(now.system.period)
+    assert "2016" not in label.split("(")[0]  # the dates are only the calendar it runs on
+    page = render(res, prov(res), [], WarmupCheck(5.0, 0, False))
+    title = re.search(r"<h1>(.*?)</h1>", page).group(1)
+    assert now.system.period in title and not title.endswith("2017")
+    from bedflow.table import format_table
+
+    assert f"· {now.system.period}, on the calendar of 2016-04-01" in format_table(res)
+    # a system without a period of its own is labelled by its dates
+    assert window_label(run) == \
+        f"{run.daily['date'].min():%-d %b %Y} to {run.daily['date'].max():%-d %b %Y}"
+
+
+def test_percentile_beyond_the_histogram_and_people_still_waiting(run):
+    from bedflow.results import summarise, system_rows
+    from bedflow.table import format_table
+
+    reps = run.replications.copy()
+    reps["p95_wait_hours"] = reps["p95_wait_hours"].astype(float)
+    reps.loc[reps["replication"] == 1, "p95_wait_hours"] = float("nan")  # beyond the range
+    reps["still_waiting_at_end"] = 3
+    system = system_rows(reps)
+    system["p95_wait_hours"] = [30.0, float("nan")]  # the system's, where a run records one
+    res = dataclasses.replace(run, replications=reps, system=system)
+    s = res.summary.set_index(["site", "kpi"])
+    # one replication beyond the range: the mean of the others would be below the truth
+    assert np.isnan(s.loc[("system", "p95_wait_hours"), "mean"])
+    assert "beyond" in s.loc[("system", "p95_wait_hours"), "note"]
+    site = reps["site"].iloc[0]
+    assert s.loc[(site, "p95_wait_hours"), "note"] == "beyond the recorded range in 1 of 2 replications"
+    assert s.loc[("system", "still_waiting_at_end"), "mean"] == 3 * reps["site"].nunique()
+    text = format_table(res)
+    p95 = next(x for x in text.splitlines() if x.startswith("ED wait for a bed (hours, 95th"))
+    assert "beyond range" in p95 and "nan" not in text.lower()
+    assert any(x.startswith("still waiting in ED at the end") for x in text.splitlines())
+    page = render(res, prov(res), [], WarmupCheck(5.0, 0, False))
+    assert "beyond range" in page and "still waiting in ED at the end" in page
+    assert ">nan<" not in page.lower()
+    # a run recorded before the column existed still summarises
+    assert "still_waiting_at_end" not in set(summarise(run.replications, run.system)["kpi"])
+
+
+def test_report_layers_charts_and_tables_import_down_only():
+    """writers write tables and import no chart module; plots draws and imports no bedflow
+    module; report, which owns every chart, imports no private helper of another module."""
+    import ast
+
+    src = Path(bedflow.__file__).parent
+
+    def imports(module):
+        out = []
+        for n in ast.walk(ast.parse((src / f"{module}.py").read_text())):
+            if isinstance(n, ast.ImportFrom) and n.level == 1:
+                out += [(n.module or a.name, a.name) for a in n.names]
+        return out
+
+    assert not {m for m, _ in imports("writers")} & {"plots", "report"}
+    assert imports("plots") == []
+    assert [(m, name) for m, name in imports("report") if name.startswith("_")] == []
+    assert "except ImportError" not in (src / "report.py").read_text()
 
 
 # --------------------------------------------------------------------------- a real browser

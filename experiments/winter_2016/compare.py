@@ -10,10 +10,8 @@ replications, and the paired differences. From the repository root:
 
 import sys
 
-import numpy as np
-
 import bedflow
-from bedflow.stats import mean_ci
+from bedflow.stats import mean_ci, paired
 
 RING_FENCE = "scenario.ring_fenced=[{site: medway, beds: 30}, {site: maidstone, beds: 17}]"
 
@@ -32,8 +30,8 @@ def winter_kpis(res, site="medway"):
     }
 
 
-def fmt(f, values):
-    m, lo, hi = mean_ci(np.asarray(values, dtype=float))
+def fmt(f, interval):
+    m, lo, hi = interval
     return f"{f.format(m)} [{f.format(lo)}, {f.format(hi)}]"
 
 
@@ -51,10 +49,11 @@ def main(reps: int) -> None:
     print("|---" * (len(names) + 3) + "|")
     for k, (_, f) in kpis[names[0]].items():
         v = [kpis[n][k][0].to_numpy(float) for n in names]
-        cells = [fmt(f, x) for x in v] + [fmt(f, v[1] - v[0]), fmt(f, v[2] - v[1])]
+        cells = [fmt(f, mean_ci(x)) for x in v] + [fmt(f, paired(v[1], v[0])),
+                                                   fmt(f, paired(v[2], v[1]))]
         print(f"| {k} | " + " | ".join(cells) + " |")
-    print("\nEffects are paired differences (same seeds): winter_2016 - no surge, and "
-          "ring-fenced - winter_2016.")
+    print("\nEffects are paired differences, scenario minus baseline (same seeds): "
+          "winter_2016 - no surge, and ring-fenced - winter_2016.")
 
 
 if __name__ == "__main__":

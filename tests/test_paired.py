@@ -1,0 +1,56 @@
+"""One paired difference for every comparison: scenario minus baseline over the same
+replications, Student-t interval; checked against a hand calculation with the tabulated t."""
+
+import math
+from types import SimpleNamespace
+
+import pandas as pd
+import pytest
+
+from bedflow.compare import KPIS, compare
+from bedflow.stats import common_replications, paired
+
+SCEN, BASE = [12.0, 15.0, 11.0, 14.0, 13.0], [10.0, 12.0, 10.0, 11.0, 12.0]
+
+
+def test_paired_interval_by_hand():
+    # differences 2, 3, 1, 3, 1: mean 2, sample sd 1, t(4) = 2.776 from the table
+    m, lo, hi = paired(SCEN, BASE)
+    half = 2.776 * 1.0 / math.sqrt(5)
+    assert (m, lo, hi) == pytest.approx((2.0, 2.0 - half, 2.0 + half), abs=1e-12)
+    # the other way round: the same interval, negated
+    assert paired(BASE, SCEN) == pytest.approx((-2.0, -2.0 - half, -2.0 + half), abs=1e-12)
+
+
+def test_pairs_must_come_from_the_same_replications():
+    with pytest.raises(ValueError, match="5 scenario values against 4 baseline"):
+        paired(SCEN, BASE[:4])
+    assert common_replications([2, 0, 1], [0, 1, 2]) == [0, 1, 2]
+    with pytest.raises(ValueError, match="only the baseline has 3"):
+        common_replications([0, 1, 2], [0, 1, 2, 3])
+
+
+def fake(values, reps):
+    """A run's tables with one site whose mean occupied beds and MO patients are `values`."""
+    def frame(site):
+        return pd.DataFrame({"site": site, "replication": reps, "mean_occupied": values,
+                             "mean_medically_optimised": values, "mean_wait_hours": 0.0,
+                             "waits_over_12h": 0, "elective_cancelled": 0, "admissions": 100,
+                             "intervention_cost": 0.0})
+    cfg = SimpleNamespace(sim=SimpleNamespace(horizon_days=10), costs=SimpleNamespace(acute_bed_day=346))
+    return SimpleNamespace(config=cfg, system=frame("system"), replications=frame("ward"))
+
+
+def test_compare_uses_one_convention_and_refuses_other_replications():
+    c = compare(fake(BASE, range(5)), fake(SCEN, range(5))).set_index(["site", "kpi"])
+    half = 2.776 / math.sqrt(5)
+    mo = c.loc[("system", "mean_medically_optimised")]  # scenario - baseline
+    assert (mo["difference_mean"], mo["difference_ci_low"]) == pytest.approx((2.0, 2.0 - half))
+    beds = c.loc[("system", "beds_released")]  # named "released": baseline - scenario
+    assert (beds["difference_mean"], beds["difference_ci_high"]) == pytest.approx((-2.0, -2.0 + half))
+    value = c.loc[("system", "bed_days_freed_value")]  # 10 days x GBP 346 a bed-day
+    assert value["difference_mean"] == pytest.approx(-2.0 * 10 * 346)
+    assert "not cash unless beds close" in KPIS["bed_days_freed_value"][2]
+    assert not any("net" in k or "saved" in k for k in KPIS)
+    with pytest.raises(ValueError, match="only the scenario has 4"):
+        compare(fake(BASE[:4], range(4)), fake(SCEN, range(5)))
