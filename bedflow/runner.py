@@ -21,11 +21,12 @@ from .results import Results, daily_frame, system_rows
 
 
 def _as_config(cfg) -> Config:
-    if isinstance(cfg, Config):
-        return validate(cfg)
-    from .hydra_compose import to_config  # a DictConfig from Hydra or a notebook
-
-    return to_config(cfg)
+    """The runner knows typed configs only: Hydra's trees are turned into one by
+    `bedflow.compose` or `hydra_compose.to_config`, on the Hydra side."""
+    if not isinstance(cfg, Config):
+        raise TypeError(f"simulate needs a bedflow Config, got {type(cfg).__name__}; build one "
+                        "with bedflow.compose([...]) or bedflow.hydra_compose.to_config(cfg)")
+    return validate(cfg)
 
 
 def _worker_signals() -> None:

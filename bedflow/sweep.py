@@ -83,15 +83,6 @@ def register_resolvers() -> None:
 register_resolvers()
 
 
-def register_sweeper() -> None:
-    """Make the resumable sweeper known to Hydra (its scan misses plugins installed with -e)."""
-    from hydra.core.plugins import Plugins
-    from hydra_plugins.bedflow_sweeper.bedflow_sweeper import BedflowSweeper, store
-
-    store()
-    Plugins.instance().register(BedflowSweeper)
-
-
 # --------------------------------------------------------------------------- identity and state
 
 
@@ -352,6 +343,15 @@ def check_launcher(name: str) -> None:
                           "submit from a SLURM login node, or use hydra/launcher=local")
 
 
+def _holds_a_list(override) -> bool:
+    """`group=[a,b]` or a sweep with such a value among its choices."""
+    from hydra.core.override_parser.types import ChoiceSweep
+
+    value = override.value()
+    values = value.list if isinstance(value, ChoiceSweep) else [value]
+    return any(isinstance(v, list) for v in values)
+
+
 def check_command_line(argv: Sequence[str], multirun: bool) -> list[str] | None:
     """Checks that need no simulation, before Hydra writes anything.
 
@@ -370,6 +370,10 @@ def check_command_line(argv: Sequence[str], multirun: bool) -> list[str] | None:
     except (HydraException, OmegaConfBaseException) as e:
         raise ConfigError(one_line(e)) from None
     for o in parsed:
+        if o.key_or_group == "scenario" and _holds_a_list(o):
+            raise ConfigError("scenario: one scenario per run (a list would merge them, the last "
+                              "winning); to compare scenarios, sweep them: "
+                              "bedflow -m scenario=winter_2016,flu_peak")
         if o.key_or_group == "hydra/launcher" and o.is_sweep_override():
             raise ConfigError("hydra/launcher: choose one launcher per sweep")
         if o.key_or_group == "hydra/launcher":
