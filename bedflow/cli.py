@@ -150,7 +150,18 @@ def main(argv: list[str] | None = None) -> None:
         sys.argv = [sys.argv[0] if sys.argv else "bedflow"] + argv
         run()
     except KeyboardInterrupt:
+        _stop_local_launcher()
         interrupted()
+
+
+def _stop_local_launcher() -> None:
+    """After a Ctrl-C in a local sweep: end the launcher's worker processes and release their
+    locks now, or Python warns of leaked semaphores at exit."""
+    if "joblib" not in sys.modules:
+        return
+    from joblib.externals.loky import get_reusable_executor
+
+    get_reusable_executor().shutdown(wait=True, kill_workers=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

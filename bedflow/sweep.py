@@ -224,10 +224,12 @@ def run_point(cfg, out: Path, overrides: Sequence[str]) -> str:
             "finished": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
             "run_id": uuid.uuid4().hex, **_job_ids()})
         store.clear()
-    except Exception as e:
+    except BaseException as e:
         for f in (out.iterdir() if out.is_dir() else []):  # no half set of outputs
             if f.is_file() and not f.name.startswith(".") and f.suffix != ".log":
                 f.unlink(missing_ok=True)
+        if not isinstance(e, Exception):  # interrupted: missing, to run again, not failed
+            raise
         write_json(out / FAILED, {
             "point": out.name, "overrides": overrides, "error": f"{type(e).__name__}: {e}",
             "traceback": traceback.format_exc(),

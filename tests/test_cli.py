@@ -96,3 +96,67 @@ def test_bad_input_from_the_shell(tmp_path):
     assert p.stderr.strip() == "bedflow: error: system.sites.medway.beds: must be a non-negative " \
                                "integer, got -1"
     assert not (tmp_path / "results").exists()
+
+
+# --------------------------------------------------------------------------- Ctrl-C and crashes
+
+LONG = ["system=single_ward", "sim.replications=4", "sim.jobs=2", "sim.warmup_days=0",
+        "sim.horizon_days=40000", "sim.progress=false"]
+
+
+def _interrupt(args, cwd, started, group):
+    """Start bedflow, wait until `started()` (its folder is there: simulating), then SIGINT
+    it as a terminal's Ctrl-C does (its whole process group) or as `kill -INT` does (itself)."""
+    import os
+    import signal
+    import time
+
+    p = subprocess.Popen([sys.executable, "-m", "bedflow", *args], cwd=cwd, text=True,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    t0 = time.monotonic()
+    while not started() and p.poll() is None and time.monotonic() - t0 < 120:
+        time.sleep(0.1)
+    time.sleep(1.0)  # inside the replications, workers running
+    assert p.poll() is None, p.communicate()
+    (os.killpg if group else os.kill)(p.pid, signal.SIGINT)
+    t1 = time.monotonic()
+    out, err = p.communicate(timeout=120)
+    return p.returncode, out, err, time.monotonic() - t1
+
+
+@pytest.mark.parametrize("group", [True, False], ids=["ctrl-c", "kill-int"])
+def test_ctrl_c_ends_a_run_at_once_with_one_line_and_no_folder(tmp_path, group):
+    rc, out, err, took = _interrupt(LONG, tmp_path, lambda: any(
+        (tmp_path / "results").glob("*/*/.hydra")), group)
+    assert (rc, err) == (130, "bedflow: interrupted\n"), err  # no traceback, no semaphore warning
+    assert took < 10  # the workers are stopped, not waited for (a replication here takes ~30 s)
+    assert not (tmp_path / "results").exists()  # neither the run folder nor results/<date>/
+
+
+def test_ctrl_c_ends_a_local_sweep_with_one_line_leaving_no_half_point(tmp_path):
+    sw = tmp_path / "sw"
+    args = ["-m", "hydra/launcher=local", "hydra.sweep.dir=sw", *LONG,
+            "system.sites.ward.beds=20,21"]
+    rc, out, err, took = _interrupt(args, tmp_path, lambda: any(sw.glob("*/.hydra")), group=True)
+    assert (rc, err) == (130, "bedflow: interrupted\n"), err
+    assert took < 10
+    points = list(sw.glob("*/"))
+    assert points and not any((p / "complete.json").exists() for p in points)
+    for point in points:  # missing, to run again: no marker, no outputs
+        assert not [f.name for f in point.iterdir() if not f.name.startswith(".")
+                    and f.suffix != ".log"], point
+
+
+def test_a_crash_leaves_no_run_folder_nor_its_date_folder(tmp_path, monkeypatch, capsys):
+    from bedflow import runner
+    from bedflow.cli import main
+
+    def crash(*a, **k):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(runner, "simulate", crash)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as e:
+        main(QUICK)
+    assert e.value.code == 1 and "a bug" in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())
