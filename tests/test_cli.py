@@ -40,6 +40,20 @@ def test_run_writes_the_run_folder_and_prints_the_table(tmp_path):
     assert prov["packages"]["simpy"] and prov["python"]
     assert "occupied beds (mean)" in p.stdout and "95% interval" in p.stdout
     assert "report.html" in p.stdout
+    log = (run / "cli.log").read_text()  # what the run did, for later: Hydra's job log
+    assert "simulating 2 replications of single_ward" in log
+    assert "2 replications done in" in log and f"wrote {run}" in log
+    assert "[INFO]" not in p.stdout + p.stderr  # the log is not echoed to the terminal
+
+
+def test_help_says_what_bedflow_is_and_its_main_keys(tmp_path):
+    p = bedflow_cli(["--help"], tmp_path)
+    assert p.returncode == 0
+    assert p.stdout.startswith("bedflow: how many acute beds")
+    for key in ("system=", "scenario=", "intervention=", "sim.replications", "sim.horizon_days",
+                "sim.seed", "Examples", "scenario: flu_peak, none"):
+        assert key in p.stdout, key
+    assert "Powered by Hydra" not in p.stdout and not list(tmp_path.iterdir())
 
 
 def test_short_warm_up_gets_one_warning_line(tmp_path):
