@@ -174,3 +174,30 @@ def test_a_crash_leaves_no_run_folder_nor_its_date_folder(tmp_path, monkeypatch,
         main(QUICK)
     assert e.value.code == 1 and "a bug" in capsys.readouterr().err
     assert not list(tmp_path.iterdir())
+
+
+# --------------------------------------------------------------------------- short horizons
+
+@pytest.mark.parametrize("days", range(1, 10))
+def test_a_short_horizon_runs_and_writes_its_tables(days, tmp_path, monkeypatch, capsys):
+    """A week or less is a fair question (what happens over Christmas): the weekly charts
+    are left out or partial, the tables are whole."""
+    from bedflow.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    main(["system=single_ward", "sim.replications=2", "sim.warmup_days=2",
+          f"sim.horizon_days={days}", "sim.progress=false", "hydra.run.dir=run"])
+    run = tmp_path / "run"
+    assert len(pd.read_parquet(run / "daily.parquet")) == 2 * days  # one census a day
+    assert len(pd.read_parquet(run / "replications.parquet")) == 2
+    assert {"mean_occupied"} <= set(pd.read_csv(run / "summary.csv")["kpi"])
+    assert (run / "report.html").is_file() and "wrote" in capsys.readouterr().out
+
+
+def test_matplotlib_warnings_go_to_the_log_not_the_terminal(tmp_path):
+    (tmp_path / "matplotlibrc").write_text("font.family: NoSuchFont\n")  # findfont warns
+    p = bedflow_cli(QUICK + ["sim.progress=false", "hydra.run.dir=run"], tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert all(x.startswith("bedflow: warning:") for x in p.stderr.splitlines()), p.stderr
+    assert "findfont" not in p.stdout + p.stderr
+    assert "findfont: Font family" in (tmp_path / "run" / "cli.log").read_text()
