@@ -223,8 +223,9 @@ def run_point(cfg, out: Path, overrides: Sequence[str]) -> str:
             "replications_resumed": kept,
             "finished": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
             "run_id": uuid.uuid4().hex, **_job_ids()})
-        store.clear()
     except BaseException as e:
+        if not isinstance(e, Exception) and (out / DONE).is_file():
+            raise  # interrupted just after the point was marked complete: it is
         for f in (out.iterdir() if out.is_dir() else []):  # no half set of outputs
             if f.is_file() and not f.name.startswith(".") and f.suffix != ".log":
                 f.unlink(missing_ok=True)
@@ -236,6 +237,7 @@ def run_point(cfg, out: Path, overrides: Sequence[str]) -> str:
             "when": dt.datetime.now().astimezone().isoformat(timespec="seconds"), **_job_ids()})
         log.error("%s: failed: %s: %s", out.name, type(e).__name__, e)
         raise
+    store.clear()
     log.info("%s: complete in %.1f s", out.name, elapsed)
     return "ran"
 
