@@ -385,6 +385,10 @@ def validate(cfg: Config) -> Config:
     _at_least("sim.horizon_days", s.horizon_days, 0.0)
     if s.horizon_days < 1.0:
         _fail("sim.horizon_days", f"must be at least 1 day, got {s.horizon_days!r}")
+    try:
+        run_dates(s)
+    except OverflowError:
+        _fail("sim.horizon_days", f"the run from {s.start_date} would end after the year 9999")
     if s.replications < 1:
         _fail("sim.replications", f"must be at least 1, got {s.replications!r}")
     if s.jobs < 1:
@@ -423,7 +427,7 @@ def validate(cfg: Config) -> Config:
 
     if not y.cohorts:
         _fail("system.cohorts", "at least one cohort is needed")
-    _shares("system.cohorts", {c: v.share for c, v in y.cohorts.items()})
+    _shares("system.cohorts", {f"{c}.share": v.share for c, v in y.cohorts.items()})
     for cid, c in y.cohorts.items():
         _at_least(f"system.cohorts.{cid}.los_factor", c.los_factor, 0.0)
         _shares(f"system.cohorts.{cid}.pathways", _pathway_dict(c.pathways))

@@ -48,6 +48,10 @@ RUN_MISTAKES = [
     (["system.mo_reference=nan"], "system.mo_reference: must be a finite number"),
     (["sim.census_hour=nan"], "sim.census_hour"),
     (["costs.acute_bed_day=inf"], "costs.acute_bed_day: must be a finite number"),
+    (["system.cohorts.all.share=nan"], "system.cohorts.all.share: must be a finite number"),
+    (["intervention=[rapid_response]", "intervention.rapid_response.eligible_share=30"],
+     "intervention.rapid_response.eligible_share: 30 looks like a percentage; use 0.3"),
+    (["sim.start_date=9999-12-30"], "sim.horizon_days: the run from 9999-12-30 would end after"),
 ]
 
 SWEEP_MISTAKES = [
