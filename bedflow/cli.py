@@ -43,7 +43,8 @@ def check_writable(key: str, folder: str) -> Path:
     try:
         tempfile.TemporaryDirectory(dir=base).cleanup()
     except OSError as e:
-        raise ConfigError(f"{key}: cannot write {folder} ({e.strerror or e})") from None
+        raise ConfigError(f"{key}: cannot write {folder}: no folder can be made in {base} "
+                          f"({e.strerror or e})") from None
     return base
 
 
