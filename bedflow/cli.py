@@ -1,93 +1,168 @@
 """`bedflow [hydra overrides]`: compose, check, simulate, write the run folder, print the table.
 
-Overrides are checked before Hydra makes a run folder, so a mistake costs one line on stderr,
-exit code 2 and no folder. Hydra is used for what it is good at: composing, the run folder and
-multirun sweeps.
+Overrides, and the folder Hydra would write to, are checked before Hydra makes a run folder, so
+a mistake costs one line on stderr, exit code 2 and no folder. A run that fails or is
+interrupted (Ctrl-C: one line, exit 130) leaves no folder either. Progress and warnings go to
+the run's `cli.log`, not the terminal, which gets the table. Hydra is used for what it is good
+at: composing, the run folder and multirun sweeps.
 """
 
 from __future__ import annotations
 
+import logging
 import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 from . import sweep  # also registers the resolvers that name sweep folders, in every job
 from .config import ConfigError
+from .errors import fail, interrupted
 
-EXIT_USAGE = 2
+log = logging.getLogger("bedflow")
+
 # Hydra's own flags; when any is given, Hydra handles the command line on its own
 _HYDRA_FLAGS = ("--help", "-h", "--hydra-help", "--version", "--cfg", "-c", "--resolve",
                 "--package", "-p", "--info", "-i", "--config-path", "-cp", "--config-name", "-cn",
                 "--config-dir", "-cd", "--experimental-rerun", "--shell-completion", "-sc",
                 "--multirun", "-m")
 
+#: the deepest folder on the way to the run folder that existed before the run: a run that
+#: fails removes what it made, up to here and never beyond
+_existed: Path | None = None
 
-def fail(message: str) -> None:
-    print(f"bedflow: error: {message}", file=sys.stderr)
-    raise SystemExit(EXIT_USAGE)
+
+def check_writable(key: str, folder: str) -> Path:
+    """Refuse an output folder that cannot be made (under a file, read-only, /proc), before
+    Hydra tries; return the deepest folder on its way that exists. Leaves nothing behind."""
+    path = Path(folder).absolute()
+    base = next(p for p in (path, *path.parents) if p.exists())
+    if not base.is_dir():
+        raise ConfigError(f"{key}: cannot write {folder}: {base} is a file, not a folder")
+    try:
+        tempfile.TemporaryDirectory(dir=base).cleanup()
+    except OSError as e:
+        raise ConfigError(f"{key}: cannot write {folder}: no folder can be made in {base} "
+                          f"({e.strerror or e})") from None
+    return base
+
+
+def remove_run_folder(out: Path, existed: Path | None) -> None:
+    """Remove a run folder and the parents it made that are now empty (`results/<date>/`)."""
+    out = Path(out).absolute()
+    shutil.rmtree(out, ignore_errors=True)
+    for parent in out.parents:
+        if existed is None or parent == existed or existed not in parent.parents:
+            break
+        try:
+            parent.rmdir()  # only when empty
+        except OSError:
+            break
 
 
 def _task(cfg) -> None:
     from hydra.core.hydra_config import HydraConfig
     from hydra.types import RunMode
 
+    logging.captureWarnings(True)  # matplotlib's warnings go to cli.log, not the terminal
+    hc = HydraConfig.get()
+    out = Path(hc.runtime.output_dir)
+    if hc.mode == RunMode.MULTIRUN:  # a sweep point: skipped when complete, see sweep.py
+        sweep.run_point(cfg, out, list(hc.overrides.task))
+        return
+    _run(cfg, out, list(hc.overrides.task))
+
+
+def _run(cfg, out: Path, overrides: list[str]) -> None:
+    from . import __version__
     from .hydra_compose import to_config
     from .report import write_report
     from .runner import simulate
     from .table import format_comparison, format_table
     from .writers import provenance, write_run
 
-    hc = HydraConfig.get()
-    out = Path(hc.runtime.output_dir)
-    if hc.mode == RunMode.MULTIRUN:  # a sweep point: skipped when complete, see sweep.py
-        sweep.run_point(cfg, out, list(hc.overrides.task))
-        return
     done = False
     try:
         config = to_config(cfg)
+        n, iv = config.sim.replications, config.intervention.active()
+        log.info("bedflow %s, overrides: %s", __version__, " ".join(overrides) or "none")
+        log.info("simulating %d replications of %s, scenario %s, interventions %s%s", n,
+                 config.system.name, config.scenario.name, ", ".join(iv) or "none",
+                 f" (and {n} of the baseline without them)" if iv else "")
         t0 = time.perf_counter()
         results = simulate(config)
-        prov = provenance(results, list(hc.overrides.task), time.perf_counter() - t0)
+        log.info("%d replications done in %.1f s", n * (2 if iv else 1), time.perf_counter() - t0)
+        prov = provenance(results, overrides, time.perf_counter() - t0)
         write_run(results, out, prov)
         report = write_report(results, out, prov)  # charts and report.html, from the tables
         done = True
     except ConfigError as e:
-        shutil.rmtree(out, ignore_errors=True)
         fail(str(e))
     finally:
-        if not done:
-            shutil.rmtree(out, ignore_errors=True)  # nothing half-written is left behind
+        if not done:  # nothing half-written is left behind, nor an empty results/<date>/
+            remove_run_folder(out, _existed)
     print(format_table(results))
     if results.comparison is not None:
         print()
         print(format_comparison(results))
     if report.warning:
+        log.warning(report.warning)
         print(f"bedflow: warning: {report.warning}", file=sys.stderr)
+    log.info("wrote %s", out)
     print(f"\nwrote {out} (open report.html)")
 
 
+def _register_sweeper() -> None:
+    """Hydra instantiates a sweeper only from a class it knows, and its plugin scan misses
+    plugins installed in place (pip install -e): make bedflow's known."""
+    from hydra.core.plugins import Plugins
+    from hydra_plugins.bedflow_sweeper.bedflow_sweeper import BedflowSweeper
+
+    Plugins.instance().register(BedflowSweeper)
+
+
 def main(argv: list[str] | None = None) -> None:
+    global _existed
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        from .hydra_compose import compose, config_dir, register
+        try:
+            from .hydra_compose import compose_with_folders, config_dir, register
 
-        flags = {a.split("=")[0] for a in argv if a.split("=")[0] in _HYDRA_FLAGS}
-        if not flags:
-            sweep.check_command_line(argv, multirun=False)
-            compose(argv)  # check first: no run folder for a bad override
-        elif flags <= {"-m", "--multirun"}:  # the first point now; the sweeper checks them all
-            compose(sweep.check_command_line(argv, multirun=True))
-        register()
-        cdir = str(config_dir())
-    except ConfigError as e:
-        fail(str(e))
+            flags = {a.split("=")[0] for a in argv if a.split("=")[0] in _HYDRA_FLAGS}
+            folders, key = {}, None
+            if not flags:
+                sweep.check_command_line(argv, multirun=False)
+                _, folders = compose_with_folders(argv)  # check first: no folder for a mistake
+                key = "hydra.run.dir"
+            elif flags <= {"-m", "--multirun"}:  # the first point now; the sweeper checks them all
+                _, folders = compose_with_folders(sweep.check_command_line(argv, multirun=True))
+                key = "hydra.sweep.dir"
+            _existed = check_writable(key, folders[key]) if key in folders else None
+            cdir = str(config_dir())
+            register()  # the schema config.yaml names, for Hydra's own flags too
+            _register_sweeper()
+        except ConfigError as e:
+            fail(str(e))
 
-    import hydra
+        import hydra
 
-    run = hydra.main(config_path=cdir, config_name="config", version_base="1.3")(_task)
-    sys.argv = [sys.argv[0] if sys.argv else "bedflow"] + argv
-    run()
+        run = hydra.main(config_path=cdir, config_name="config", version_base="1.3")(_task)
+        sys.argv = [sys.argv[0] if sys.argv else "bedflow"] + argv
+        run()
+    except KeyboardInterrupt:
+        _stop_local_launcher()
+        interrupted()
+
+
+def _stop_local_launcher() -> None:
+    """After a Ctrl-C in a local sweep: end the launcher's worker processes and release their
+    locks now, or Python warns of leaked semaphores at exit."""
+    if "joblib" not in sys.modules:
+        return
+    from joblib.externals.loky import get_reusable_executor
+
+    get_reusable_executor().shutdown(wait=True, kill_workers=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

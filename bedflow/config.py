@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from dataclasses import dataclass, field, fields, replace
 from enum import Enum
 from typing import Dict, List, Optional
@@ -336,10 +337,24 @@ def _non_negative_int(key: str, value: int) -> None:
         _fail(key, f"must be a non-negative integer, got {value!r}")
 
 
-def _fraction(key: str, value: float) -> None:
+def _fraction(key: str, value: float, high: float = 1.0) -> None:
+    """A share or an occupancy: 95 where 0.95 is meant is the usual slip, so say so."""
     _finite(key, value)
-    if not 0.0 <= value <= 1.0:
-        _fail(key, f"must be between 0 and 1, got {value!r}")
+    if 2.0 <= value <= 100.0 and value > high:
+        _fail(key, f"{value:g} looks like a percentage; use {value / 100:g}")
+    if not 0.0 <= value <= high:
+        _fail(key, f"must be between 0 and {high:g}, got {value!r}")
+
+
+def _date(key: str, value) -> dt.date:
+    """An ISO date; a day the calendar lacks (2016-02-30) is told apart from a bad format."""
+    text = str(value)
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            _fail(key, f"{text} does not exist (check the day and month)")
+        _fail(key, f"must be an ISO date (YYYY-MM-DD), got {value!r}")
 
 
 def _shares(key: str, shares: Dict[str, float]) -> None:
@@ -366,14 +381,16 @@ def _pathway_dict(p) -> Dict[str, float]:
 def validate(cfg: Config) -> Config:
     """Raise ConfigError on the first problem; return cfg unchanged when it is sound."""
     s = cfg.sim
-    try:
-        dt.date.fromisoformat(str(s.start_date))
-    except ValueError:
-        _fail("sim.start_date", f"must be an ISO date (YYYY-MM-DD), got {s.start_date!r}")
+    _date("sim.start_date", s.start_date)
+    _non_negative_int("sim.seed", s.seed)  # numpy's SeedSequence takes no negative entropy
     _at_least("sim.warmup_days", s.warmup_days, 0.0)
     _at_least("sim.horizon_days", s.horizon_days, 0.0)
     if s.horizon_days < 1.0:
         _fail("sim.horizon_days", f"must be at least 1 day, got {s.horizon_days!r}")
+    try:
+        run_dates(s)
+    except OverflowError:
+        _fail("sim.horizon_days", f"the run from {s.start_date} would end after the year 9999")
     if s.replications < 1:
         _fail("sim.replications", f"must be at least 1, got {s.replications!r}")
     if s.jobs < 1:
@@ -390,11 +407,12 @@ def validate(cfg: Config) -> Config:
         _non_negative_int(f"{k}.escalation_beds", site.escalation_beds)
         _at_least(f"{k}.emergency_per_day", site.emergency_per_day, 0.0)
         _non_negative_int(f"{k}.elective_per_weekday", site.elective_per_weekday)
-        _at_least(f"{k}.escalation_open_at", site.escalation_open_at, 0.0)
-        _at_least(f"{k}.escalation_close_at", site.escalation_close_at, 0.0)
+        # occupancies of the general beds open, which the occupied beds never exceed
+        _fraction(f"{k}.escalation_open_at", site.escalation_open_at)
+        _fraction(f"{k}.escalation_close_at", site.escalation_close_at)
         if site.escalation_close_at > site.escalation_open_at:
             _fail(f"{k}.escalation_close_at", "must not exceed escalation_open_at")
-        _at_least(f"{k}.elective_max_occupancy", site.elective_max_occupancy, 0.0)
+        _fraction(f"{k}.elective_max_occupancy", site.elective_max_occupancy)
         for p in DOWNSTREAM:
             _non_negative_int(f"{k}.downstream.{p}", getattr(site.downstream, p))
 
@@ -411,7 +429,7 @@ def validate(cfg: Config) -> Config:
 
     if not y.cohorts:
         _fail("system.cohorts", "at least one cohort is needed")
-    _shares("system.cohorts", {c: v.share for c, v in y.cohorts.items()})
+    _shares("system.cohorts", {f"{c}.share": v.share for c, v in y.cohorts.items()})
     for cid, c in y.cohorts.items():
         _at_least(f"system.cohorts.{cid}.los_factor", c.los_factor, 0.0)
         _shares(f"system.cohorts.{cid}.pathways", _pathway_dict(c.pathways))
@@ -449,19 +467,26 @@ def validate(cfg: Config) -> Config:
                 ):
                     _fail(f"system.sites.{sid}.downstream.{p}",
                           f"is 0 but patients are sent on pathway {p}: they could never leave")
-    _check_opel(y.opel)
+    _at_least("system.mo_reference", y.mo_reference, 0.0)
+    _check_opel(y)
     _check_scenario(cfg)
     _check_interventions(cfg.intervention)
     _at_least("costs.acute_bed_day", cfg.costs.acute_bed_day, 0.0)
     return cfg
 
 
-def _check_opel(o: Opel) -> None:
+def _check_opel(y: System) -> None:
+    o = y.opel
     th = list(o.thresholds)
-    if len(th) != 3 or any(not isinstance(x, (int, float)) for x in th) or th != sorted(th):
+    if len(th) != 3 or any(not isinstance(x, (int, float)) for x in th):
         _fail("system.opel.thresholds", f"needs 3 ascending occupancies (OPEL 2, 3, 4), got {th}")
+    # occupied / open base beds goes above 1 only with escalation beds open: no higher
+    reach = max((s.beds + s.escalation_beds) / s.beds for s in y.sites.values() if s.beds) \
+        if any(s.beds for s in y.sites.values()) else 1.0
     for i, x in enumerate(th):
-        _at_least(f"system.opel.thresholds[{i}]", x, 0.0)
+        _fraction(f"system.opel.thresholds[{i}]", x, high=max(1.0, reach))
+    if th != sorted(th):
+        _fail("system.opel.thresholds", f"needs 3 ascending occupancies (OPEL 2, 3, 4), got {th}")
     for key in ("stop_electives_at", "open_escalation_at"):
         v = getattr(o, key)
         if not 1 <= v <= 5:
@@ -485,10 +510,7 @@ def _date_range(key: str, start: str, end: str, sim: Sim) -> None:
     first, last = run_dates(sim)
     d = {}
     for k, v in (("start", start), ("end", end)):
-        try:
-            d[k] = dt.date.fromisoformat(str(v))
-        except ValueError:
-            _fail(f"{key}.{k}", f"must be an ISO date (YYYY-MM-DD), got {v!r}")
+        d[k] = _date(f"{key}.{k}", v)
         if not first <= d[k] <= last:
             _fail(f"{key}.{k}", f"{v} is outside the run ({first} to {last})")
     if d["end"] < d["start"]:
@@ -523,16 +545,33 @@ def _check_scenario(cfg: Config) -> None:
         _non_negative_int(f"{k}.beds", c.beds)
         if c.beds > cfg.system.sites[c.site].beds:
             _fail(f"{k}.beds", f"{c.beds} is more than the site's {cfg.system.sites[c.site].beds} beds")
+    fenced: Dict[str, int] = {}
     for i, r in enumerate(sc.ring_fenced):
         k = f"scenario.ring_fenced[{i}]"
         _site(f"{k}.site", r.site, cfg)
         _non_negative_int(f"{k}.beds", r.beds)
-        if r.beds > cfg.system.sites[r.site].beds:
-            _fail(f"{k}.beds", f"{r.beds} is more than the site's {cfg.system.sites[r.site].beds} beds")
+        fenced[r.site] = fenced.get(r.site, 0) + r.beds
+    for sid, n in fenced.items():
+        if n > cfg.system.sites[sid].beds:
+            _fail("scenario.ring_fenced", f"{n} beds ring-fenced at {sid}, which has "
+                  f"{cfg.system.sites[sid].beds}")
+    _check_closed_beds(sc, cfg.system.sites, fenced)
     if sc.highlight:
         if len(sc.highlight) != 2:
             _fail("scenario.highlight", "needs [start, end] dates")
         _date_range("scenario.highlight", sc.highlight[0], sc.highlight[1], sim)
+
+
+def _check_closed_beds(sc: Scenario, sites: Dict[str, Site], fenced: Dict[str, int]) -> None:
+    """Closures (which may overlap) plus ring-fenced beds, at any time, within a site's beds.
+    The most beds are closed on the first day of some closure, so those days are enough."""
+    spans = [(i, c.site, dt.date.fromisoformat(str(c.start)), dt.date.fromisoformat(str(c.end)),
+              c.beds) for i, c in enumerate(sc.closures)]
+    for i, sid, day, _, _ in spans:
+        closed = sum(b for _, s, a, e, b in spans if s == sid and a <= day <= e)
+        if closed + fenced.get(sid, 0) > sites[sid].beds:
+            _fail(f"scenario.closures[{i}]", f"{closed} beds closed and {fenced.get(sid, 0)} "
+                  f"ring-fenced at {sid} on {day}, which has {sites[sid].beds}")
 
 
 def _check_interventions(iv: Interventions) -> None:

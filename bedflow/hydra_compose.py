@@ -11,7 +11,7 @@ import difflib
 import re
 from pathlib import Path
 
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 from hydra.errors import HydraException
 from omegaconf.errors import OmegaConfBaseException
 
@@ -30,12 +30,11 @@ def config_dir() -> Path:
 
 
 def register() -> None:
+    """The schema config.yaml names first. (The sweeper config.yaml selects for -m is a file,
+    configs/hydra/sweeper/bedflow.yaml; the CLI registers the sweeper's class to run it.)"""
     from hydra.core.config_store import ConfigStore
 
-    from .sweep import register_sweeper
-
     ConfigStore.instance().store(name=SCHEMA, node=Config)
-    register_sweeper()  # config.yaml selects it for -m sweeps
 
 
 def one_line(exc: BaseException) -> str:
@@ -85,6 +84,26 @@ def to_config(cfg: DictConfig) -> Config:
 
 
 def compose(overrides: list[str] | None = None) -> Config:
+    """The typed, validated Config of config.yaml with `overrides` (Hydra's syntax)."""
+    return to_config(_compose(overrides, with_hydra=False))
+
+
+def compose_with_folders(overrides: list[str] | None = None) -> tuple[Config, dict[str, str]]:
+    """compose, plus where Hydra would write: {"hydra.run.dir": ..., "hydra.sweep.dir": ...}
+    (a folder named by something only known in the job, such as hydra.job.num, is left out)."""
+    cfg = _compose(overrides, with_hydra=True)
+    folders = {}
+    for key in ("hydra.run.dir", "hydra.sweep.dir"):
+        try:
+            folders[key] = str(OmegaConf.select(cfg, key, throw_on_resolution_failure=True))
+        except OmegaConfBaseException:
+            pass
+    with read_write(cfg), open_dict(cfg):
+        del cfg["hydra"]
+    return to_config(cfg), folders
+
+
+def _compose(overrides: list[str] | None, with_hydra: bool) -> DictConfig:
     from hydra import compose as hydra_compose
     from hydra import initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
@@ -93,13 +112,13 @@ def compose(overrides: list[str] | None = None) -> Config:
         GlobalHydra.instance().clear()
     try:
         with initialize_config_dir(config_dir=str(config_dir()), version_base="1.3"):
-            cfg = hydra_compose(config_name="config", overrides=list(overrides or []))
+            return hydra_compose(config_name="config", overrides=list(overrides or []),
+                                 return_hydra_config=with_hydra)
     except (HydraException, OmegaConfBaseException) as e:
         raise ConfigError(one_line(e)) from None
     except AssertionError as e:  # OmegaConf, for an override below a node that is None
         raise ConfigError(_below_nothing(overrides or []) or f"could not apply the overrides: {e}") \
             from None
-    return to_config(cfg)
 
 
 def _below_nothing(overrides: list[str]) -> str | None:

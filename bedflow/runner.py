@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import signal
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
 import numpy as np
 import pandas as pd
@@ -21,21 +21,32 @@ from .results import Results, daily_frame, system_rows
 
 
 def _as_config(cfg) -> Config:
-    if isinstance(cfg, Config):
-        return validate(cfg)
-    from .hydra_compose import to_config  # a DictConfig from Hydra or a notebook
-
-    return to_config(cfg)
+    """The runner knows typed configs only: Hydra's trees are turned into one by
+    `bedflow.compose` or `hydra_compose.to_config`, on the Hydra side."""
+    if not isinstance(cfg, Config):
+        raise TypeError(f"simulate needs a bedflow Config, got {type(cfg).__name__}; build one "
+                        "with bedflow.compose([...]) or bedflow.hydra_compose.to_config(cfg)")
+    return validate(cfg)
 
 
 def _worker_signals() -> None:
-    """Leave a queue's warning signals to the parent process. On SLURM, SIGUSR2 before the time
-    limit reaches every process of the job; the parent answers it (submitit requeues the job),
-    and forked workers must not answer it again with the handler they inherited."""
-    for sig in (signal.SIGUSR1, signal.SIGUSR2):
+    """Leave a queue's warning signals, and Ctrl-C, to the parent process. On SLURM, SIGUSR2
+    before the time limit reaches every process of the job; the parent answers it (submitit
+    requeues the job), and forked workers must not answer it again with the handler they
+    inherited. A Ctrl-C reaches every process in the terminal's group: the parent stops the
+    workers (`_stop`), so none prints a traceback of its own."""
+    for sig in (signal.SIGUSR1, signal.SIGUSR2, signal.SIGINT):
         signal.signal(sig, signal.SIG_IGN)
     for sig in (signal.SIGTERM, signal.SIGCONT):
         signal.signal(sig, signal.SIG_DFL)
+
+
+class _NoBar:
+    def update(self, n: int = 1) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
 
 
 def _run_all(jobs_list, jobs: int, bar, store=None) -> list[dict]:
@@ -55,14 +66,30 @@ def _run_all(jobs_list, jobs: int, bar, store=None) -> list[dict]:
             keep(i, out[i])
             bar.update()
         return out
-    with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), initializer=_worker_signals) as pool:
+    pool = ProcessPoolExecutor(max_workers=min(jobs, len(todo)), initializer=_worker_signals)
+    try:
         futures = {pool.submit(run_replication, *jobs_list[i]): i for i in todo}
-        for f in as_completed(futures):
-            i = futures[f]
-            out[i] = f.result()
-            keep(i, out[i])
-            bar.update()
+        pending = set(futures)
+        while pending:  # wakes often: a Ctrl-C caught by another thread still reaches this one
+            finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+            for f in finished:
+                i = futures[f]
+                out[i] = f.result()
+                keep(i, out[i])
+                bar.update()
+    except BaseException:  # Ctrl-C, or a replication failed: stop now, not when the rest end
+        _stop(pool)
+        raise
+    pool.shutdown()
     return out
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """End the workers now, then let the executor release its queues and locks (no
+    leaked-semaphore warning at exit). Its processes are private, hence the getattr."""
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        proc.terminate()
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _results(cfg: Config, outputs: list[dict]) -> Results:
@@ -87,8 +114,10 @@ def simulate(cfg, *, jobs: int | None = None, progress: bool | None = None,
     work = [(c, r) for c in configs for r in range(n)]
     jobs = min(jobs or cfg.sim.jobs, len(work))
     show = cfg.sim.progress if progress is None else progress
-    bar = tqdm(total=len(work), desc="replications", unit="rep", disable=None if show else True,
-               leave=False)
+    # no bar at all when quiet: tqdm's first bar makes a process lock, which a sweep point's
+    # process, ended by a Ctrl-C, would leave behind (a leaked-semaphore warning)
+    bar = tqdm(total=len(work), desc="replications", unit="rep", disable=None,
+               leave=False) if show else _NoBar()
     try:
         outputs = _run_all(work, jobs, bar, store)
     finally:

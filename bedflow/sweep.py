@@ -83,15 +83,6 @@ def register_resolvers() -> None:
 register_resolvers()
 
 
-def register_sweeper() -> None:
-    """Make the resumable sweeper known to Hydra (its scan misses plugins installed with -e)."""
-    from hydra.core.plugins import Plugins
-    from hydra_plugins.bedflow_sweeper.bedflow_sweeper import BedflowSweeper, store
-
-    store()
-    Plugins.instance().register(BedflowSweeper)
-
-
 # --------------------------------------------------------------------------- identity and state
 
 
@@ -232,17 +223,21 @@ def run_point(cfg, out: Path, overrides: Sequence[str]) -> str:
             "replications_resumed": kept,
             "finished": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
             "run_id": uuid.uuid4().hex, **_job_ids()})
-        store.clear()
-    except Exception as e:
+    except BaseException as e:
+        if not isinstance(e, Exception) and (out / DONE).is_file():
+            raise  # interrupted just after the point was marked complete: it is
         for f in (out.iterdir() if out.is_dir() else []):  # no half set of outputs
             if f.is_file() and not f.name.startswith(".") and f.suffix != ".log":
                 f.unlink(missing_ok=True)
+        if not isinstance(e, Exception):  # interrupted: missing, to run again, not failed
+            raise
         write_json(out / FAILED, {
             "point": out.name, "overrides": overrides, "error": f"{type(e).__name__}: {e}",
             "traceback": traceback.format_exc(),
             "when": dt.datetime.now().astimezone().isoformat(timespec="seconds"), **_job_ids()})
         log.error("%s: failed: %s: %s", out.name, type(e).__name__, e)
         raise
+    store.clear()
     log.info("%s: complete in %.1f s", out.name, elapsed)
     return "ran"
 
@@ -352,6 +347,15 @@ def check_launcher(name: str) -> None:
                           "submit from a SLURM login node, or use hydra/launcher=local")
 
 
+def _holds_a_list(override) -> bool:
+    """`group=[a,b]` or a sweep with such a value among its choices."""
+    from hydra.core.override_parser.types import ChoiceSweep
+
+    value = override.value()
+    values = value.list if isinstance(value, ChoiceSweep) else [value]
+    return any(isinstance(v, list) for v in values)
+
+
 def check_command_line(argv: Sequence[str], multirun: bool) -> list[str] | None:
     """Checks that need no simulation, before Hydra writes anything.
 
@@ -370,6 +374,10 @@ def check_command_line(argv: Sequence[str], multirun: bool) -> list[str] | None:
     except (HydraException, OmegaConfBaseException) as e:
         raise ConfigError(one_line(e)) from None
     for o in parsed:
+        if o.key_or_group == "scenario" and _holds_a_list(o):
+            raise ConfigError("scenario: one scenario per run (a list would merge them, the last "
+                              "winning); to compare scenarios, sweep them: "
+                              "bedflow -m scenario=winter_2016,flu_peak")
         if o.key_or_group == "hydra/launcher" and o.is_sweep_override():
             raise ConfigError("hydra/launcher: choose one launcher per sweep")
         if o.key_or_group == "hydra/launcher":

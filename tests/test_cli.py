@@ -40,6 +40,20 @@ def test_run_writes_the_run_folder_and_prints_the_table(tmp_path):
     assert prov["packages"]["simpy"] and prov["python"]
     assert "occupied beds (mean)" in p.stdout and "95% interval" in p.stdout
     assert "report.html" in p.stdout
+    log = (run / "cli.log").read_text()  # what the run did, for later: Hydra's job log
+    assert "simulating 2 replications of single_ward" in log
+    assert "2 replications done in" in log and f"wrote {run}" in log
+    assert "[INFO]" not in p.stdout + p.stderr  # the log is not echoed to the terminal
+
+
+def test_help_says_what_bedflow_is_and_its_main_keys(tmp_path):
+    p = bedflow_cli(["--help"], tmp_path)
+    assert p.returncode == 0
+    assert p.stdout.startswith("bedflow: how many acute beds")
+    for key in ("system=", "scenario=", "intervention=", "sim.replications", "sim.horizon_days",
+                "sim.seed", "Examples", "scenario: flu_peak, none"):
+        assert key in p.stdout, key
+    assert "Powered by Hydra" not in p.stdout and not list(tmp_path.iterdir())
 
 
 def test_short_warm_up_gets_one_warning_line(tmp_path):
@@ -96,3 +110,94 @@ def test_bad_input_from_the_shell(tmp_path):
     assert p.stderr.strip() == "bedflow: error: system.sites.medway.beds: must be a non-negative " \
                                "integer, got -1"
     assert not (tmp_path / "results").exists()
+
+
+# --------------------------------------------------------------------------- Ctrl-C and crashes
+
+LONG = ["system=single_ward", "sim.replications=4", "sim.jobs=2", "sim.warmup_days=0",
+        "sim.horizon_days=40000", "sim.progress=false"]
+
+
+def _interrupt(args, cwd, started, group):
+    """Start bedflow, wait until `started()` (its folder is there: simulating), then SIGINT
+    it as a terminal's Ctrl-C does (its whole process group) or as `kill -INT` does (itself)."""
+    import os
+    import signal
+    import time
+
+    p = subprocess.Popen([sys.executable, "-m", "bedflow", *args], cwd=cwd, text=True,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    t0 = time.monotonic()
+    while not started() and p.poll() is None and time.monotonic() - t0 < 120:
+        time.sleep(0.1)
+    time.sleep(1.0)  # inside the replications, workers running
+    assert p.poll() is None, p.communicate()
+    (os.killpg if group else os.kill)(p.pid, signal.SIGINT)
+    t1 = time.monotonic()
+    out, err = p.communicate(timeout=120)
+    return p.returncode, out, err, time.monotonic() - t1
+
+
+@pytest.mark.parametrize("group", [True, False], ids=["ctrl-c", "kill-int"])
+def test_ctrl_c_ends_a_run_at_once_with_one_line_and_no_folder(tmp_path, group):
+    rc, out, err, took = _interrupt(LONG, tmp_path, lambda: any(
+        (tmp_path / "results").glob("*/*/.hydra")), group)
+    assert (rc, err) == (130, "bedflow: interrupted\n"), err  # no traceback, no semaphore warning
+    assert took < 10  # the workers are stopped, not waited for (a replication here takes ~30 s)
+    assert not (tmp_path / "results").exists()  # neither the run folder nor results/<date>/
+
+
+def test_ctrl_c_ends_a_local_sweep_with_one_line_leaving_no_half_point(tmp_path):
+    sw = tmp_path / "sw"
+    args = ["-m", "hydra/launcher=local", "hydra.sweep.dir=sw", *LONG,
+            "system.sites.ward.beds=20,21"]
+    rc, out, err, took = _interrupt(args, tmp_path, lambda: any(sw.glob("*/.hydra")), group=True)
+    assert (rc, err) == (130, "bedflow: interrupted\n"), err
+    assert took < 10
+    points = list(sw.glob("*/"))
+    assert points and not any((p / "complete.json").exists() for p in points)
+    for point in points:  # missing, to run again: no marker, no outputs
+        assert not [f.name for f in point.iterdir() if not f.name.startswith(".")
+                    and f.suffix != ".log"], point
+
+
+def test_a_crash_leaves_no_run_folder_nor_its_date_folder(tmp_path, monkeypatch, capsys):
+    from bedflow import runner
+    from bedflow.cli import main
+
+    def crash(*a, **k):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(runner, "simulate", crash)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as e:
+        main(QUICK)
+    assert e.value.code == 1 and "a bug" in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())
+
+
+# --------------------------------------------------------------------------- short horizons
+
+@pytest.mark.parametrize("days", range(1, 10))
+def test_a_short_horizon_runs_and_writes_its_tables(days, tmp_path, monkeypatch, capsys):
+    """A week or less is a fair question (what happens over Christmas): the weekly charts
+    are left out or partial, the tables are whole."""
+    from bedflow.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    main(["system=single_ward", "sim.replications=2", "sim.warmup_days=2",
+          f"sim.horizon_days={days}", "sim.progress=false", "hydra.run.dir=run"])
+    run = tmp_path / "run"
+    assert len(pd.read_parquet(run / "daily.parquet")) == 2 * days  # one census a day
+    assert len(pd.read_parquet(run / "replications.parquet")) == 2
+    assert {"mean_occupied"} <= set(pd.read_csv(run / "summary.csv")["kpi"])
+    assert (run / "report.html").is_file() and "wrote" in capsys.readouterr().out
+
+
+def test_matplotlib_warnings_go_to_the_log_not_the_terminal(tmp_path):
+    (tmp_path / "matplotlibrc").write_text("font.family: NoSuchFont\n")  # findfont warns
+    p = bedflow_cli(QUICK + ["sim.progress=false", "hydra.run.dir=run"], tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert all(x.startswith("bedflow: warning:") for x in p.stderr.splitlines()), p.stderr
+    assert "findfont" not in p.stdout + p.stderr
+    assert "findfont: Font family" in (tmp_path / "run" / "cli.log").read_text()

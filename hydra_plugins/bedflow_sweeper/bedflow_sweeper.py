@@ -10,14 +10,14 @@ the things that make a sweep safe to cut short and run again.
    reported once all the others have run, and the exit code is 1.
 4. Point folders are named by the swept overrides alone, so they stay readable.
 
-It lives in `hydra_plugins` because Hydra only instantiates sweepers from there.
+It lives in `hydra_plugins` because Hydra only instantiates sweepers from there; its config is
+`configs/hydra/sweeper/bedflow.yaml`, and `bedflow.cli` registers the class before Hydra runs.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
@@ -29,23 +29,6 @@ from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class BedflowSweeperConf:
-    _target_: str = "hydra_plugins.bedflow_sweeper.bedflow_sweeper.BedflowSweeper"
-    max_batch_size: Optional[int] = None
-    params: Optional[Dict[str, str]] = None
-
-
-def store() -> None:
-    from hydra.core.config_store import ConfigStore
-
-    ConfigStore.instance().store(group="hydra/sweeper", name="bedflow", node=BedflowSweeperConf,
-                                 provider="bedflow")
-
-
-store()
 
 
 def _basic():
@@ -76,7 +59,7 @@ class BedflowSweeper(Sweeper):
 
     def sweep(self, arguments: List[str]) -> Any:
         from bedflow import sweep as sw
-        from bedflow.cli import fail
+        from bedflow.errors import fail
         from bedflow.config import ConfigError
 
         assert self.config is not None and self.launcher is not None
