@@ -153,6 +153,15 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         _stop_local_launcher()
         interrupted()
+    except BrokenPipeError:  # `bedflow --help | head`: the reader left; not an error of ours
+        _quiet_stdout()
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null so Python's flush at exit does not raise the pipe error again."""
+    import os
+
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def _stop_local_launcher() -> None:
