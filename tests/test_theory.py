@@ -188,3 +188,27 @@ def test_unpaired_interval_uses_welch_degrees_of_freedom(base, scen, df, diff, s
     row = compare(b, s).set_index("kpi").loc["mean_medically_optimised"]
     assert row["unpaired_ci_low"] == pytest.approx(diff - t975(df) * se, rel=1e-9)
     assert row["unpaired_ci_high"] == pytest.approx(diff + t975(df) * se, rel=1e-9)
+
+
+def test_arrivals_follow_the_calendar():
+    """Emergency arrivals on each weekday are Poisson with mean rate x that weekday's factor x
+    the number of such days; electives come at the admit hour on Monday to Friday only. The
+    weekday is worked out here from the date, independently of bedflow.calendar."""
+    dow = [1.6, 1.0, 1.0, 1.0, 1.0, 0.7, 0.7]
+    weeks, rate, electives = 52, 40.0, 2
+    r = run(["system=single_ward", "system.sites.ward.beds=100000",
+             f"system.sites.ward.emergency_per_day={rate}",
+             f"system.sites.ward.elective_per_weekday={electives}",
+             f"system.demand.day_of_week=[{','.join(map(str, dow))}]", "sim.start_date=2016-03-02",
+             "sim.warm_start=false", "sim.warmup_days=0", f"sim.horizon_days={7 * weeks}",
+             "sim.replications=1", "sim.event_log=true"])
+    ev = r.events[r.events["event"] == "arrival"]
+    start = dt.date(2016, 3, 2)
+    weekday = np.array([(start + dt.timedelta(days=int(t))).weekday() for t in ev["time"]])
+    hour = r.config.system.electives.admit_hour / 24.0
+    elective = ev["time"].to_numpy() % 1.0 == hour  # exact: day + 7.5/24 in binary
+    for k in range(7):
+        expected = rate * dow[k] * weeks
+        z = ((weekday[~elective] == k).sum() - expected) / math.sqrt(expected)
+        assert abs(z) < 4.5, (k, z)
+        assert (weekday[elective] == k).sum() == (electives * weeks if k < 5 else 0), k
