@@ -117,3 +117,31 @@ def test_adding_a_site_changes_no_other_sites_patients():
     a = bedflow.simulate(cfg).replications
     b = bedflow.simulate(more).replications
     pd.testing.assert_frame_equal(a, b[b["site"] == "ward"].reset_index(drop=True))
+
+
+def test_each_draw_has_its_own_stream():
+    """One stream, one purpose: a patient's acute stay, pathway and discharge process delay come
+    from different streams, so they are independent. Two purposes drawing from one stream (or
+    from two streams of the same name) would tie them together. Checked on the patients'
+    recorded times: correlation of log stay and log delay within 4.5 standard errors (1/sqrt n)
+    of zero, and the same mean log stay on both pathways."""
+    r = run(["system=single_ward", "system.sites.ward.beds=100000",
+             "system.sites.ward.emergency_per_day=10", "system.sites.ward.downstream.P1=100000",
+             "system.cohorts.all.pathways.P0=0.5", "system.cohorts.all.pathways.P1=0.5",
+             "system.discharge.process_delay_days.P1=2", "system.los.emergency.dist=lognormal",
+             "system.los.emergency.cv=1", "sim.warm_start=false", "sim.warmup_days=0",
+             "sim.horizon_days=200", "sim.replications=1", "sim.event_log=true"])
+    ev = r.events.set_index("patient")
+    when = {e: ev[ev["event"] == e]["time"]
+            for e in ("admitted", "medically_optimised", "awaiting_place")}
+    pathway = ev[ev["event"] == "admitted"]["pathway"]
+    log_stay = np.log(when["medically_optimised"] - when["admitted"])
+    delay = (when["awaiting_place"] - when["medically_optimised"]).dropna()
+    p1 = delay.index
+    n = len(p1)
+    assert n > 500
+    rho = np.corrcoef(log_stay.loc[p1], np.log(delay))[0, 1]
+    assert abs(rho) < 4.5 / math.sqrt(n), rho
+    a, b = log_stay[pathway == "P0"], log_stay[pathway == "P1"]
+    se = math.sqrt(a.var() / len(a) + b.var() / len(b))
+    assert abs(a.mean() - b.mean()) < 4.5 * se, (a.mean(), b.mean(), se)
