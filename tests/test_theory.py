@@ -4,6 +4,9 @@ Tolerances: each KPI is estimated by R independent replications; the estimate's 
 is s/sqrt(R). We accept |estimate - theory| <= 4 standard errors (a false alarm about 1 in 16,000
 per check) and, so the check has power, we require that band to be narrower than a stated share
 of the theoretical value.
+
+Also here: the recorder's time averages against a recount from the event log (accounting, so
+exact), and the Student-t quantiles and Welch degrees of freedom the intervals rest on.
 """
 
 import datetime as dt
