@@ -54,7 +54,7 @@ def _unpaired(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
     df = (va + vb) ** 2 / ((va**2 / (n - 1) if va else 0) + (vb**2 / (m - 1) if vb else 0)) \
         if (va or vb) else n + m - 2
     d = a.mean() - b.mean()
-    half = t975(max(1, int(df))) * se
+    half = t975(max(1, int(df + 1e-9))) * se  # down to whole df, but 3.9999999999999996 is 4
     return d - half, d + half
 
 

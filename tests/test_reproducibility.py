@@ -1,13 +1,14 @@
 """Same seed, same numbers; parallel equals serial; streams are independent of one another."""
 
 import copy
+import datetime as dt
+import math
 
 import numpy as np
 import pandas as pd
 
 import bedflow
 from bedflow.config import Places, Site
-from bedflow.streams import Streams, generator
 from conftest import run
 
 SHORT = ["sim.replications=3", "sim.horizon_days=60", "sim.warmup_days=10"]
@@ -33,13 +34,77 @@ def test_parallel_equals_serial():
     pd.testing.assert_frame_equal(serial.daily, parallel.daily)
 
 
-def test_stream_draws_do_not_depend_on_other_streams():
-    alone = generator(1, 0, "ward/emergency/los").random(5)
-    st = Streams(1, 0)
-    st("something/new", "uniform")()  # create and use another stream first
-    again = st.rng("ward/emergency/los").random(5)
-    np.testing.assert_array_equal(alone, again)
-    assert not np.array_equal(alone, generator(1, 1, "ward/emergency/los").random(5))
+def _two_sites(overrides):
+    """Kent & Medway cut to two sites (sites share no beds, places or streams): fast runs."""
+    cfg = bedflow.compose(list(overrides) + ["sim.progress=false", "sim.jobs=1"])
+    for sid in list(cfg.system.sites):
+        if sid not in ("medway", "maidstone"):
+            del cfg.system.sites[sid]
+    return cfg
+
+
+def _patients(events):
+    """Per (replication, patient): site, arrival time, pathway, and acute stay (admitted to MO)."""
+    ev = events.set_index(["replication", "patient"])
+    arrival = ev[ev["event"] == "arrival"].groupby(level=[0, 1]).first()  # electives rebook
+    admitted = ev[ev["event"] == "admitted"]["time"]
+    mo = ev[ev["event"] == "medically_optimised"]["time"]
+    return pd.DataFrame({"site": arrival["site"], "arrival": arrival["time"],
+                         "pathway": arrival["pathway"], "stay": mo - admitted})
+
+
+def test_a_front_door_intervention_changes_no_patients_draws():
+    """Rapid response adds its own streams and takes some patients off the admission list; every
+    patient still arrives at the same time with the same pathway, and everyone admitted in both
+    runs has the same acute stay, whatever happened to the patients before them."""
+    cfg = _two_sites(["sim.replications=2", "sim.horizon_days=40", "sim.warmup_days=10",
+                      "sim.event_log=true", "intervention=[rapid_response]"])
+    r = bedflow.simulate(cfg)
+    scen, base = _patients(r.events), _patients(r.baseline.events)
+    assert scen.index.equals(base.index)
+    pd.testing.assert_series_equal(scen["site"], base["site"])
+    pd.testing.assert_series_equal(scen["arrival"], base["arrival"])
+    pd.testing.assert_series_equal(scen["pathway"], base["pathway"])
+    both = scen["stay"].notna() & base["stay"].notna()
+    assert both.sum() > 0.9 * base["stay"].notna().sum()  # most were admitted in both
+    np.testing.assert_allclose(scen.loc[both, "stay"], base.loc[both, "stay"], rtol=1e-9)
+    ev = r.events
+    avoided = ev[ev["event"] == "admission_avoided"].set_index(["replication", "patient"]).index
+    assert len(avoided) > 0 and scen.loc[avoided, "stay"].isna().all()
+
+
+def test_a_surge_at_one_site_changes_no_other_sites_patients():
+    """Medway's winter surge brings its own streams: Maidstone is unchanged to the last digit,
+    and Medway's extra arrivals are Poisson with mean the integral of the surge's extra rate
+    (written out again here from the dates, the weekday profile and the seasonal curve)."""
+    R = 4
+    over = ["sim.start_date=2016-11-21", "sim.warmup_days=10", "sim.horizon_days=90",
+            f"sim.replications={R}"]
+    quiet = bedflow.simulate(_two_sites(over)).replications.set_index(["site", "replication"])
+    cfg = _two_sites(over + ["scenario=winter_2016"])
+    surge = bedflow.simulate(cfg).replications.set_index(["site", "replication"])
+    pd.testing.assert_frame_equal(surge.loc["maidstone"], quiet.loc["maidstone"])
+
+    extra = (surge.loc["medway", "emergency_arrivals"]
+             - quiet.loc["medway", "emergency_arrivals"]).to_numpy()
+    start = dt.date(2016, 11, 21)
+    dow, season = cfg.system.demand.day_of_week, cfg.system.demand.seasonality
+    base = cfg.system.sites["medway"].emergency_per_day
+    steps = 96  # per day: midpoint rule, far finer than the rate's daily steps
+    expected = 0.0
+    for factor, first, last in ((1.17, dt.date(2016, 12, 1), dt.date(2016, 12, 31)),
+                                (1.08, dt.date(2017, 1, 1), dt.date(2017, 1, 31))):
+        d = first
+        while d <= last:  # inclusive of the last date; all inside the observed window
+            t = (d - start).days + (np.arange(steps) + 0.5) / steps
+            doy = start.timetuple().tm_yday + t
+            rate = base * dow[d.weekday()] * (
+                1 + season.amplitude * np.cos(2 * np.pi * (doy - season.peak_day) / 365.25))
+            expected += (factor - 1) * rate.mean()
+            d += dt.timedelta(days=1)
+    se = math.sqrt(expected / R)  # the mean of R Poisson counts
+    assert abs(extra.mean() - expected) <= 4 * se, (extra, expected, se)
+    assert 4 * se < 0.1 * expected  # the check has power
 
 
 def test_adding_a_site_changes_no_other_sites_patients():
@@ -52,3 +117,31 @@ def test_adding_a_site_changes_no_other_sites_patients():
     a = bedflow.simulate(cfg).replications
     b = bedflow.simulate(more).replications
     pd.testing.assert_frame_equal(a, b[b["site"] == "ward"].reset_index(drop=True))
+
+
+def test_each_draw_has_its_own_stream():
+    """One stream, one purpose: a patient's acute stay, pathway and discharge process delay come
+    from different streams, so they are independent. Two purposes drawing from one stream (or
+    from two streams of the same name) would tie them together. Checked on the patients'
+    recorded times: correlation of log stay and log delay within 4.5 standard errors (1/sqrt n)
+    of zero, and the same mean log stay on both pathways."""
+    r = run(["system=single_ward", "system.sites.ward.beds=100000",
+             "system.sites.ward.emergency_per_day=10", "system.sites.ward.downstream.P1=100000",
+             "system.cohorts.all.pathways.P0=0.5", "system.cohorts.all.pathways.P1=0.5",
+             "system.discharge.process_delay_days.P1=2", "system.los.emergency.dist=lognormal",
+             "system.los.emergency.cv=1", "sim.warm_start=false", "sim.warmup_days=0",
+             "sim.horizon_days=200", "sim.replications=1", "sim.event_log=true"])
+    ev = r.events.set_index("patient")
+    when = {e: ev[ev["event"] == e]["time"]
+            for e in ("admitted", "medically_optimised", "awaiting_place")}
+    pathway = ev[ev["event"] == "admitted"]["pathway"]
+    log_stay = np.log(when["medically_optimised"] - when["admitted"])
+    delay = (when["awaiting_place"] - when["medically_optimised"]).dropna()
+    p1 = delay.index
+    n = len(p1)
+    assert n > 500
+    rho = np.corrcoef(log_stay.loc[p1], np.log(delay))[0, 1]
+    assert abs(rho) < 4.5 / math.sqrt(n), rho
+    a, b = log_stay[pathway == "P0"], log_stay[pathway == "P1"]
+    se = math.sqrt(a.var() / len(a) + b.var() / len(b))
+    assert abs(a.mean() - b.mean()) < 4.5 * se, (a.mean(), b.mean(), se)

@@ -4,15 +4,19 @@ Tolerances: each KPI is estimated by R independent replications; the estimate's 
 is s/sqrt(R). We accept |estimate - theory| <= 4 standard errors (a false alarm about 1 in 16,000
 per check) and, so the check has power, we require that band to be narrower than a stated share
 of the theoretical value.
+
+Also here: the recorder's time averages against a recount from the event log (accounting, so
+exact), and the Student-t quantiles and Welch degrees of freedom the intervals rest on.
 """
 
 import datetime as dt
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from bedflow.stats import mean_ci
+from bedflow.stats import mean_ci, t975
 from bedflow.theory import erlang_b, erlang_c, mginf_mean, mmc_mean_wait
 from conftest import run
 
@@ -46,6 +50,10 @@ def test_delay_system_matches_erlang_c():
     d = r.replications
     close_to_theory(d["waited"] / d["admissions"], erlang_c(20, 16.0), power=0.15)
     close_to_theory(d["mean_wait_hours"], 24 * mmc_mean_wait(20, 3.2, 5.0), power=0.3)
+    # Little's law with lambda and W from theory, L from the recorder's time averages:
+    # beds L = lambda E[S] = 16; ED queue Lq = lambda Wq
+    close_to_theory(d["mean_occupied"], 16.0, power=0.02)
+    close_to_theory(d["mean_ed_waiting"], 3.2 * mmc_mean_wait(20, 3.2, 5.0), power=0.3)
     assert (d["diverted"] == 0).all()
 
 
@@ -93,8 +101,9 @@ def test_daily_census_follows_mt_g_infinity(dist, cv):
     assert theory.max() > 1.2 * theory[10]
 
 
-def test_littles_law_for_medically_optimised(kent_medway):
-    """Mean MO patients = rate of becoming MO x mean time from MO to leaving the bed.
+def test_mo_count_is_the_sum_of_mo_spells(kent_medway):
+    """Accounting, not theory: the time-weighted MO count equals the MO spells summed over the
+    window (Little's law on a sample path). The recorder keeps the two with separate counters.
 
     Over a finite window the identity is off by the patients in the MO state at its two ends;
     with ~1,000 MO patients, delays of ~2 days and a 365-day window that is ~2 x 1000 x 2 / 365
@@ -107,6 +116,102 @@ def test_littles_law_for_medically_optimised(kent_medway):
     assert rel.abs().max() < 0.02, rel.tolist()
 
 
+def _window_overlap(start, end, w, T):
+    return np.clip(np.minimum(end, T) - np.maximum(start, w), 0.0, None)
+
+
+def test_time_averages_match_an_independent_count_from_the_event_log():
+    """The recorder's time-weighted means (kept as anticipated areas, no per-patient state)
+    against the same quantities recounted patient by patient from the event log: bed held
+    from 'admitted' to 'bed_released', MO from 'medically_optimised' to 'bed_released'."""
+    r = run(["sim.replications=2", "sim.horizon_days=40", "sim.warmup_days=10", "sim.jobs=1",
+             "sim.event_log=true", "scenario=ring_fenced_electives"])
+    w, T = 10.0, 50.0
+    ev = r.events
+    for (rep, site), g in ev.groupby(["replication", "site"]):
+        when = {e: g[g["event"] == e].set_index("patient")["time"]
+                for e in ("admitted", "medically_optimised", "bed_released")}
+        left = when["bed_released"].reindex(when["admitted"].index).fillna(np.inf)
+        occupied = _window_overlap(when["admitted"].to_numpy(), left.to_numpy(), w, T).sum()
+        mo_start = when["medically_optimised"].reindex(when["admitted"].index)
+        mo = _window_overlap(mo_start.to_numpy(), left.to_numpy(), w, T).sum()
+        row = r.replications[(r.replications["replication"] == rep)
+                             & (r.replications["site"] == site)].iloc[0]
+        assert row["mean_occupied"] == pytest.approx(occupied / (T - w), rel=1e-9), (rep, site)
+        assert row["mean_medically_optimised"] == pytest.approx(mo / (T - w), rel=1e-9), (rep, site)
+        released = when["bed_released"]
+        assert row["discharges"] == ((released >= w) & (released < T)).sum(), (rep, site)
+
+
 def test_mean_ci_has_student_t_width():
     m, lo, hi = mean_ci([1.0, 2.0, 3.0])
     assert m == 2.0 and hi - m == pytest.approx(4.303 * 1.0 / math.sqrt(3), rel=1e-3)
+
+
+@pytest.mark.parametrize("df,t", [
+    # two-sided 95% (0.975 quantile) of Student's t, from standard tables
+    (1, 12.7062), (2, 4.3027), (5, 2.5706), (10, 2.2281), (30, 2.0423), (31, 2.0395),
+    (40, 2.0211), (60, 2.0003), (120, 1.9799), (1000, 1.9623), (math.inf, 1.9600),
+])
+def test_t_quantiles_match_the_table(df, t):
+    # the built-in table has 3 decimals to df = 30; the expansion beyond is good to ~1e-4
+    assert t975(df) == pytest.approx(t, abs=5e-4 if df <= 30 else 1.5e-4)
+
+
+def _results_with(col, baseline, scenario):
+    """Minimal Results holding one KPI column per replication (the others zero), one site."""
+    from bedflow.config import Config
+    from bedflow.results import Results
+
+    def frame(values):
+        n = len(values)
+        df = pd.DataFrame({c: np.zeros(n) for c in (
+            "mean_occupied", "mean_medically_optimised", "mean_wait_hours", "waits_over_12h",
+            "elective_cancelled", "admissions", "intervention_cost")})
+        df[col] = np.asarray(values, dtype=float)
+        df.insert(0, "site", "ward")
+        df.insert(0, "replication", range(n))
+        return Results(config=Config(), replications=df.iloc[0:0], system=df, daily=pd.DataFrame())
+
+    return frame(baseline), frame(scenario)
+
+
+@pytest.mark.parametrize("base,scen,df,diff,se", [
+    # unequal variances: s2 = 1 and 16, n = 3 each; Welch df = (17/3)^2 / ((1/3)^2/2 + (16/3)^2/2)
+    # = 578/257 = 2.25, taken down to 2 (t = 4.303), not the pooled n + m - 2 = 4
+    ([1, 2, 3], [2, 6, 10], 2, 4.0, math.sqrt(17 / 3)),
+    # equal variances: df = 2 (n - 1) = 4 exactly; in floating point 3.9999999999999996,
+    # which must not be truncated to 3
+    ([0.1, 0.2, 0.3], [0.4, 0.5, 0.6], 4, 0.3, math.sqrt(2 * 0.01 / 3)),
+])
+def test_unpaired_interval_uses_welch_degrees_of_freedom(base, scen, df, diff, se):
+    from bedflow.compare import compare
+
+    b, s = _results_with("mean_medically_optimised", base, scen)
+    row = compare(b, s).set_index("kpi").loc["mean_medically_optimised"]
+    assert row["unpaired_ci_low"] == pytest.approx(diff - t975(df) * se, rel=1e-9)
+    assert row["unpaired_ci_high"] == pytest.approx(diff + t975(df) * se, rel=1e-9)
+
+
+def test_arrivals_follow_the_calendar():
+    """Emergency arrivals on each weekday are Poisson with mean rate x that weekday's factor x
+    the number of such days; electives come at the admit hour on Monday to Friday only. The
+    weekday is worked out here from the date, independently of bedflow.calendar."""
+    dow = [1.6, 1.0, 1.0, 1.0, 1.0, 0.7, 0.7]
+    weeks, rate, electives = 52, 40.0, 2
+    r = run(["system=single_ward", "system.sites.ward.beds=100000",
+             f"system.sites.ward.emergency_per_day={rate}",
+             f"system.sites.ward.elective_per_weekday={electives}",
+             f"system.demand.day_of_week=[{','.join(map(str, dow))}]", "sim.start_date=2016-03-02",
+             "sim.warm_start=false", "sim.warmup_days=0", f"sim.horizon_days={7 * weeks}",
+             "sim.replications=1", "sim.event_log=true"])
+    ev = r.events[r.events["event"] == "arrival"]
+    start = dt.date(2016, 3, 2)
+    weekday = np.array([(start + dt.timedelta(days=int(t))).weekday() for t in ev["time"]])
+    hour = r.config.system.electives.admit_hour / 24.0
+    elective = ev["time"].to_numpy() % 1.0 == hour  # exact: day + 7.5/24 in binary
+    for k in range(7):
+        expected = rate * dow[k] * weeks
+        z = ((weekday[~elective] == k).sum() - expected) / math.sqrt(expected)
+        assert abs(z) < 4.5, (k, z)
+        assert (weekday[elective] == k).sum() == (electives * weeks if k < 5 else 0), k
