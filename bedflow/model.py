@@ -28,7 +28,7 @@ import simpy
 from .calendar import Calendar, DemandRate, SurgeRate, after_working_time
 from .config import DOWNSTREAM, PATHWAYS, Config, Site, WhenFull
 from .distributions import DurationSampler
-from .interventions import ADMIT, AVOIDED, FrontDoor, delay_factors, extra_places, site_cost
+from .interventions import ADMIT, AVOIDED, FrontDoor, delay_factors, extra_places
 from .pools import Places
 from .recorder import EventLog, SiteRecorder
 from .streams import Streams
@@ -204,9 +204,12 @@ class Model:
     # ------------------------------------------------------------------ building blocks
 
     def _census_days(self) -> List[int]:
+        """Census days in the window whose previous 24 hours were all simulated: every row's
+        counts cover 24 hours (part of the first may lie in the warm-up)."""
         h = self.cfg.sim.census_hour / 24.0
         first = max(0, math.ceil(self.w - h))
-        return [d for d in range(first, math.ceil(self.T) + 1) if self.w <= d + h < self.T]
+        return [d for d in range(first, math.ceil(self.T) + 1)
+                if self.w <= d + h < self.T and d + h >= 1.0]
 
     def _attributes(self, name: str, elective: bool):
         """Per-site draw functions: each patient takes exactly one draw from each stream."""
@@ -292,6 +295,7 @@ class Model:
             if log is not None:
                 log.add(pid, "queue", "ed_wait_begins", t, ward.sid, PATHWAYS[pathway])
             ev = env.event()
+            ev.arrived = t  # read at T if the patient is still waiting
             ward.queue.append(ev)
             rec.ed_area += rec.rest(t)
             yield ev  # the bed is counted as taken by whoever handed it over
@@ -355,22 +359,18 @@ class Model:
             env.process(self.emergency(ward, stay, p, self._work(p, z), services[p], pid))
 
     def electives(self, ward: Ward):
-        """Each weekday at the admit hour: today's bookings plus those rebooked for today."""
+        """The site's elective list: `batch(day)` admits, each weekday at the admit hour, today's
+        bookings plus those rebooked for today, under the OPEL level declared that morning."""
         site = ward.site
         if site.elective_per_weekday <= 0:
-            return
+            return None
         e = self.cfg.system.electives
         stop_at = self.cfg.system.opel.stop_electives_at
         _, u_path, z_delay, los, service = self._attributes(f"{ward.sid}/elective", elective=True)
         env, rec, path_cum, log = self.env, ward.rec, self.elective_path_cum, self.log
         rebook: deque = deque()  # (due day, los, pathway, work, service, patient id)
-        hour = e.admit_hour / 24.0
-        for day in range(math.ceil(self.T)):
-            if day + hour >= self.T:
-                return
-            if self.cal.weekday(day) >= 5:
-                continue
-            yield env.timeout(day + hour - env.now)
+
+        def batch(day: int) -> None:
             todays = []
             while rebook and rebook[0][0] <= day:
                 todays.append(rebook.popleft()[1:])
@@ -403,6 +403,8 @@ class Model:
                     log.add(pid, "queue", "elective_cancelled", t, ward.sid, PATHWAYS[p])
                     log.add(pid, "arrival_departure", "depart", t, ward.sid, PATHWAYS[p])
 
+        return batch
+
     def declare_opel(self, ward: Ward, t: float) -> int:
         """The day's OPEL level from occupied / open base beds; apply the level's actions."""
         open_beds = max(ward.beds - ward.closed, 1)
@@ -416,32 +418,52 @@ class Model:
         return level
 
     def daily(self):
-        """Every day at the census hour: declare OPEL levels, and in the window, take the census."""
+        """The day's timetable at every site: the OPEL level is declared at the census hour, or
+        earlier at the elective admit hour so electives read today's level; then the elective
+        batch (weekdays); then, in the window, the census."""
         env = self.env
         h = self.cfg.sim.census_hour / 24.0
-        c = self.census
+        a = self.cfg.system.electives.admit_hour / 24.0
+        # (time of day, order at the same time, what): declare before electives before census
+        timetable = sorted([(min(a, h), 0, "declare"), (a, 1, "electives"), (h, 2, "census")])
+        batches = [self.electives(ward) for ward in self.wards]
         first = self.census_days[0] if self.census_days else math.inf
         for d in range(math.ceil(self.T) + 1):
-            if d + h >= self.T:
-                return
-            yield env.timeout(d + h - env.now)
-            t = env.now
-            for j, ward in enumerate(self.wards):
-                level = self.declare_opel(ward, t)
-                if d < first:
-                    continue
-                i = d - first
-                ward.rec.opel_days[level - 1] += 1
-                c["occupied"][i, j] = ward.occupied + ward.rf_occupied
-                c["medically_optimised"][i, j] = ward.mo_now(t)
-                c["ed_waiting"][i, j] = len(ward.queue)
-                c["available_beds"][i, j] = ward.capacity + ward.rf_capacity
-                c["escalation_open"][i, j] = ward.esc_beds if ward.esc_open else 0
-                c["downstream_waiting"][i, j] = sum(len(p.queue) for p in ward.places.values())
-                c["opel_level"][i, j] = level
-                since = ward.rec.since_census
-                c["admissions"][i, j], c["waits_over_12h"][i, j], c["elective_cancelled"][i, j] = since
-                ward.rec.since_census = [0, 0, 0]
+            for hour, _, what in timetable:
+                if d + hour >= self.T:
+                    return
+                yield env.timeout(d + hour - env.now)
+                t = env.now
+                if what == "declare":
+                    for ward in self.wards:
+                        self.declare_opel(ward, t)
+                elif what == "electives":
+                    if self.cal.weekday(d) < 5:
+                        for batch in batches:
+                            if batch is not None:
+                                batch(d)
+                elif d >= first:
+                    self.take_census(d - first, t)
+                else:
+                    for ward in self.wards:
+                        ward.rec.since_census = [0, 0, 0]
+
+    def take_census(self, i: int, t: float) -> None:
+        """Row i of the census: the state now, and the counts since the previous census."""
+        c = self.census
+        for j, ward in enumerate(self.wards):
+            level = ward.opel
+            ward.rec.opel_days[level - 1] += 1
+            c["occupied"][i, j] = ward.occupied + ward.rf_occupied
+            c["medically_optimised"][i, j] = ward.mo_now(t)
+            c["ed_waiting"][i, j] = len(ward.queue)
+            c["available_beds"][i, j] = ward.capacity + ward.rf_capacity
+            c["escalation_open"][i, j] = ward.esc_beds if ward.esc_open else 0
+            c["downstream_waiting"][i, j] = sum(len(p.queue) for p in ward.places.values())
+            c["opel_level"][i, j] = level
+            since = ward.rec.since_census
+            c["admissions"][i, j], c["waits_over_12h"][i, j], c["elective_cancelled"][i, j] = since
+            ward.rec.since_census = [0, 0, 0]
 
     def closure(self, ward: Ward, beds: int, start: float, end: float):
         yield self.env.timeout(start - self.env.now)
@@ -498,9 +520,10 @@ class Model:
             d = getattr(sys_.downstream, p)
             n = min(pool.capacity, int(round(flow[k] * d.mean_days)))
             residual = DurationSampler(d, st, f"{name}/residual/{p}", length_biased=True)
+            elapsed = st(f"{name}/residual_elapsed/{p}", "uniform")  # its own: one stream, one use
             for _ in range(n):
                 pool.busy += 1
-                env.timeout(u() * residual()).callbacks.append(pool.release)
+                env.timeout(elapsed() * residual()).callbacks.append(pool.release)
 
     # ------------------------------------------------------------------ run
 
@@ -512,7 +535,6 @@ class Model:
                 self.warm_start(ward)
             env.process(self.arrivals(ward, self._rate(ward.site), f"{ward.sid}/emergency",
                                       self.cohort_cum, door_name=f"{ward.sid}/intervention"))
-            env.process(self.electives(ward))
         for k, s in enumerate(sc.surges):
             for ward in (self.wards if s.site == "all" else [by_id[s.site]]):
                 rate = SurgeRate(self._rate(ward.site), s.factor, cal.day_of(s.start),
@@ -526,6 +548,9 @@ class Model:
                                      cal.day_of(c.end) + 1))
         env.process(self.daily())
         env.run(until=self.T)
+        for ward in self.wards:
+            for ev in ward.queue:
+                ward.rec.still_waiting_at(ev.arrived, self.T)
         return self
 
 
@@ -536,7 +561,6 @@ def run_replication(cfg: Config, replication: int) -> dict:
     for ward in m.wards:
         row = {"replication": replication, "site": ward.sid}
         row.update(ward.rec.summary(ward.beds))
-        row["intervention_cost"] = site_cost(cfg, ward.site.downstream.P1)
         rows.append(row)
     return {"replication": replication, "rows": rows, "census_days": m.census_days,
             "census": m.census, "sites": [w.sid for w in m.wards],

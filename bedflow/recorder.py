@@ -13,7 +13,11 @@ import math
 
 
 class Histogram:
-    """Counts in fixed-width bins (and an overflow bin) for quantiles without keeping values."""
+    """Counts in fixed-width bins (and an overflow bin) for quantiles without keeping values.
+
+    A quantile that lands in the overflow bin is unknown (NaN), never the bin's lower edge: a
+    percentile must not come out silently below the truth.
+    """
 
     __slots__ = ("width", "counts", "n", "zeros")
 
@@ -34,23 +38,26 @@ class Histogram:
         self.n += 1
 
     def quantile(self, q: float) -> float:
-        """Upper edge of the bin holding the q-quantile (resolution = bin width)."""
+        """Upper edge of the bin holding the q-quantile (resolution = bin width); NaN when it
+        lies beyond the last bin."""
         if self.n == 0:
             return math.nan
         target = q * self.n
         run = self.zeros
         if run >= target:
             return 0.0
+        last = len(self.counts) - 1
         for i, c in enumerate(self.counts):
             run += c
             if run >= target:
-                return (i + 1) * self.width
-        return len(self.counts) * self.width  # pragma: no cover
+                return (i + 1) * self.width if i < last else math.nan
+        return math.nan  # pragma: no cover
 
 
 class SiteRecorder:
     __slots__ = (
         "w", "T", "emergency_arrivals", "admissions", "waited", "diverted", "wait_hours_sum",
+        "still_waiting",
         "waits_over_4h", "waits_over_12h", "wait_hist", "elective_admitted", "elective_cancelled",
         "occupied_area", "mo_area", "ed_area", "escalation_area", "mo_patients", "delay_sum",
         "delay_n", "delay_hist", "discharges", "since_census", "prevented", "avoided",
@@ -61,8 +68,9 @@ class SiteRecorder:
         self.w, self.T = w, T
         self.emergency_arrivals = self.admissions = self.waited = self.diverted = 0
         self.wait_hours_sum = 0.0
+        self.still_waiting = 0  # in the ED queue at T, their waits so far counted with the rest
         self.waits_over_4h = self.waits_over_12h = 0
-        self.wait_hist = Histogram(0.1, 168.0)  # hours
+        self.wait_hist = Histogram(0.1, 2000.0)  # hours (12 weeks); beyond it p95 is unknown
         self.elective_admitted = self.elective_cancelled = 0
         self.occupied_area = self.mo_area = self.ed_area = self.escalation_area = 0.0
         self.closed_area = 0.0  # bed-days closed by a scenario
@@ -70,11 +78,12 @@ class SiteRecorder:
         self.mo_patients = 0
         self.delay_sum = 0.0
         self.delay_n = 0
-        self.delay_hist = Histogram(0.05, 365.0)  # days
+        self.delay_hist = Histogram(0.05, 1000.0)  # days; beyond it p95 is unknown
         self.discharges = 0
         self.prevented = 0  # emergency demand that never arose (prevention interventions)
         self.avoided = 0  # arrivals managed without an acute bed (front-door interventions)
-        # counts since the last 08:00 census: emergency admissions, 12-hour waits, cancellations
+        # counts since the previous 08:00 census (kept in the warm-up too, so the first row
+        # covers 24 hours): emergency admissions, 12-hour waits ended by admission, cancellations
         self.since_census = [0, 0, 0]
 
     def rest(self, t: float) -> float:
@@ -84,27 +93,38 @@ class SiteRecorder:
         return self.T - (t if t > self.w else self.w)
 
     def emergency_admitted(self, arrived: float, admitted: float) -> None:
-        if admitted < self.w:
-            return
-        self.admissions += 1
-        self.since_census[0] += 1
-        if admitted > arrived:
-            hours = (admitted - arrived) * 24.0
+        hours = (admitted - arrived) * 24.0
+        since = self.since_census
+        since[0] += 1
+        if hours > 12.0:
+            since[1] += 1
+        if admitted >= self.w:
+            self.admissions += 1
+            self._wait(hours)
+
+    def still_waiting_at(self, arrived: float, t: float) -> None:
+        """A patient still in ED when the window ends at t: the wait so far counts like any
+        other, so a 12-hour wait is counted once the clock has passed 12 hours."""
+        self.still_waiting += 1
+        self._wait((t - arrived) * 24.0)
+
+    def _wait(self, hours: float) -> None:
+        """One observed wait from the decision to admit (arrival), ended or censored at T."""
+        if hours > 0.0:
             self.waited += 1
             self.wait_hours_sum += hours
             if hours > 4.0:
                 self.waits_over_4h += 1
                 if hours > 12.0:
                     self.waits_over_12h += 1
-                    self.since_census[1] += 1
             self.wait_hist.add(hours)
         else:
             self.wait_hist.add_zero()
 
     def cancelled(self, t: float) -> None:
+        self.since_census[2] += 1
         if t >= self.w:
             self.elective_cancelled += 1
-            self.since_census[2] += 1
 
     def left_bed(self, t_mo: float, t: float) -> None:
         r = self.rest(t)
@@ -132,10 +152,11 @@ class SiteRecorder:
         mean_esc = self.escalation_area / span
         available = beds + mean_esc - self.closed_area / span
         mean_mo = self.mo_area / span
-        n = self.admissions
+        n = self.admissions + self.still_waiting  # every wait observed, ended or not
         return {
             "emergency_arrivals": self.emergency_arrivals,
-            "admissions": n,
+            "admissions": self.admissions,
+            "still_waiting_at_end": self.still_waiting,
             "waited": self.waited,
             "diverted": self.diverted,
             "demand_prevented": self.prevented,
