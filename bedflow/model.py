@@ -6,10 +6,10 @@ discharge process delay that runs slower at weekends, and, on pathways P1-P3, wa
 downstream place while still holding the acute bed. Delayed discharge is whatever those finite
 places and delays produce; nothing is typed in as "delay days".
 
-Beds and places are plain counters with FIFO queues of SimPy events rather than
-simpy.Resource/Container: a patient who finds a bed free takes it without scheduling an event,
-and a freed bed is handed straight to the head of the queue. This keeps the model's cost per
-admission close to SimPy's own floor (see `bedflow.bench`).
+Layers: a `Patient` (bedflow.patient) carries what was drawn for one person through the
+processes here, which are about flow only; a site's state (beds, queues, places, what the census
+reads) is a `Ward` (bedflow.ward); what happened is told to the site's recorder
+(bedflow.recorder), which keeps the statistics and, when asked, the event log.
 
 The model takes a validated `Config`, a replication number and nothing else: no Hydra, no
 files, no printing.
@@ -17,9 +17,9 @@ files, no printing.
 
 from __future__ import annotations
 
-import heapq
 import math
 from collections import deque
+from itertools import count
 from typing import List
 
 import numpy as np
@@ -29,14 +29,10 @@ from .calendar import Calendar, DemandRate, SurgeRate, after_working_time
 from .config import DOWNSTREAM, PATHWAYS, Config, Site, WhenFull
 from .distributions import DurationSampler
 from .interventions import ADMIT, AVOIDED, FrontDoor, delay_factors, extra_places
-from .pools import Places
-from .recorder import EventLog, SiteRecorder
+from .patient import ELECTIVE, EMERGENCY, INITIAL, Patient
+from .recorder import EventLog, LoggedRecorder, SiteRecorder
 from .streams import Streams
-
-CENSUS_FIELDS = ("occupied", "medically_optimised", "ed_waiting", "available_beds",
-                 "escalation_open", "downstream_waiting", "opel_level", "admissions",
-                 "waits_over_12h", "elective_cancelled")
-"""The 08:00 census: the state at 08:00, and the last three count events since the previous one."""
+from .ward import CENSUS_FIELDS, Ward
 
 
 def _cumulative(shares) -> List[float]:
@@ -55,99 +51,6 @@ def _pick(cum: List[float], u: float) -> int:
     return i
 
 
-class Ward:
-    """One acute site: its beds, escalation beds, ED queue, downstream places and records.
-
-    `occupied` and `capacity` are the general beds emergency patients can use; ring-fenced
-    elective beds (a scenario) are counted apart in `rf_occupied` / `rf_capacity`.
-    """
-
-    def __init__(self, sid: str, site: Site, rec: SiteRecorder, ring_fenced: int = 0):
-        self.sid = sid
-        self.site = site
-        self.beds = site.beds
-        self.rf_capacity = ring_fenced
-        self.rf_occupied = 0
-        self.capacity = site.beds - ring_fenced
-        self.occupied = 0
-        self.queue: deque = deque()  # emergency patients waiting in ED (events)
-        self.esc_beds = site.escalation_beds
-        self.esc_open = False
-        self.esc_forced = False  # held open by the OPEL level until the next declaration
-        self.closed = 0  # beds closed by a scenario (ward closures)
-        self._thresholds()
-        self.opel = 1
-        self.places = {p: Places(getattr(site.downstream, p)) for p in DOWNSTREAM}
-        self.community: dict = {}  # caseloads of front-door interventions, shared by all arrivals
-        self.rec = rec
-        self.mo_heap: list = []  # MO times not yet reached at the last census
-        self.mo_started = 0
-        self.mo_left = 0
-        self.free_ids: list = []  # bed numbers, only kept for the event log
-        self.last_id = 0
-
-    def has_free_bed(self) -> bool:
-        return self.occupied < self.capacity and not self.queue
-
-    def _serve_queue(self) -> None:
-        while self.queue and self.occupied < self.capacity:
-            self.occupied += 1
-            self.queue.popleft().succeed()
-
-    def took_bed(self, t: float) -> None:
-        self.occupied += 1
-        self.rec.occupied_area += self.rec.rest(t)
-        if self.esc_beds and not self.esc_open and self.occupied >= self.open_n:
-            self.open_escalation(t)
-
-    def open_escalation(self, t: float) -> None:
-        self.esc_open = True
-        self.capacity += self.esc_beds
-        self.rec.escalation_area += self.esc_beds * self.rec.rest(t)
-        self._serve_queue()
-
-    def freed_bed(self, t: float) -> None:
-        """A patient left at t: hand the bed to the head of the ED queue, or free it."""
-        if self.queue and self.occupied <= self.capacity:
-            self.queue.popleft().succeed()  # the waiting patient adds its own area on resuming
-            return
-        self.occupied -= 1
-        if self.esc_open and not self.esc_forced and self.occupied < self.close_n:
-            self.esc_open = False
-            self.capacity -= self.esc_beds
-            self.rec.escalation_area -= self.esc_beds * self.rec.rest(t)
-
-    def _thresholds(self) -> None:
-        """Escalation opens and closes at shares of the general beds open now: with a ward
-        closed, the site is as full as its open beds say, or escalation could never open."""
-        open_beds = self.beds - self.rf_capacity - self.closed
-        self.open_n = self.site.escalation_open_at * open_beds
-        self.close_n = self.site.escalation_close_at * open_beds
-
-    def close_beds(self, n: int, t: float) -> None:
-        """Take n beds out of use (n < 0 reopens them); patients in them stay until they leave."""
-        self.closed += n
-        self.capacity -= n
-        self.rec.closed_area += n * self.rec.rest(t)
-        self._thresholds()
-        if self.esc_beds and not self.esc_open and self.occupied >= self.open_n:
-            self.open_escalation(t)  # serves the ED queue too
-        self._serve_queue()
-
-    def bed_id(self) -> int:
-        if self.free_ids:
-            return self.free_ids.pop()
-        self.last_id += 1
-        return self.last_id
-
-    def mo_now(self, t: float) -> int:
-        heap = self.mo_heap
-        while heap and heap[0] <= t:
-            heapq.heappop(heap)
-            self.mo_started += 1
-        return self.mo_started - self.mo_left
-
-
 class Model:
     """One replication of the whole system."""
 
@@ -162,10 +65,11 @@ class Model:
         self.divert = sys_.when_full is WhenFull.divert
         self.weekend = sys_.discharge.weekend_factor
         self.log = EventLog(replication) if sim.event_log else None
+        self.pids = count(1)  # patient numbers, in order of arrival across the system
         fenced = {}
         for r in cfg.scenario.ring_fenced:
             fenced[r.site] = fenced.get(r.site, 0) + r.beds
-        self.wards = [Ward(sid, s, SiteRecorder(self.w, self.T), fenced.get(sid, 0))
+        self.wards = [Ward(sid, s, self._recorder(sid), fenced.get(sid, 0))
                       for sid, s in sys_.sites.items()]
         iv = cfg.intervention
         self.interventions = bool(iv.active())
@@ -203,6 +107,11 @@ class Model:
 
     # ------------------------------------------------------------------ building blocks
 
+    def _recorder(self, sid: str) -> SiteRecorder:
+        if self.log is None:
+            return SiteRecorder(self.w, self.T)
+        return LoggedRecorder(self.w, self.T, self.log, sid)
+
     def _census_days(self) -> List[int]:
         """Census days in the window whose previous 24 hours were all simulated: every row's
         counts cover 24 hours (part of the first may lie in the warm-up)."""
@@ -234,77 +143,49 @@ class Model:
 
     # ------------------------------------------------------------------ processes
 
-    def stay(self, ward: Ward, t_adm: float, los: float, pathway: int, work: float,
-             service: float, pid: int = 0, fenced: bool = False):
+    def stay(self, ward: Ward, p: Patient):
         """From admission to leaving the acute bed; the bed is held throughout."""
-        env, rec, log = self.env, ward.rec, self.log
-        t_mo = t_adm + los
-        if t_mo < self.T:
-            rec.mo_area += rec.rest(t_mo)
-            heapq.heappush(ward.mo_heap, t_mo)
-            if t_mo >= self.w:
-                rec.mo_patients += 1
-        if log is not None:
-            bed = ward.bed_id()
-            log.add(pid, "resource_use", "admitted", t_adm, ward.sid, PATHWAYS[pathway], bed)
-            log.add(pid, "queue", "medically_optimised", t_mo, ward.sid, PATHWAYS[pathway])
+        env, rec = self.env, ward.rec
+        rec.optimised(p)
+        ward.will_be_optimised(p.mo)
+        work = p.work
         if self.effort_active:  # the discharge effort depends on the OPEL level at MO
-            yield env.timeout(los)
+            yield env.timeout(p.los)
             work *= self.effort[ward.opel - 1]
-        yield env.timeout(after_working_time(t_mo, work, self.cal, self.weekend) - env.now)
-        if pathway:
-            if log is not None:
-                log.add(pid, "queue", "awaiting_place", env.now, ward.sid, PATHWAYS[pathway])
-            pool = ward.places[PATHWAYS[pathway]]
+        yield env.timeout(after_working_time(p.mo, work, self.cal, self.weekend) - env.now)
+        if p.pathway:
+            rec.awaiting_place(p, env.now)
+            pool = ward.places[PATHWAYS[p.pathway]]
             if pool.busy < pool.capacity and not pool.queue:
                 pool.busy += 1
             else:
                 ev = env.event()
                 pool.queue.append(ev)
                 yield ev
-            env.timeout(service).callbacks.append(pool.release)
+            env.timeout(p.service).callbacks.append(pool.release)
         t = env.now
-        if t_mo <= t:
-            ward.mo_left += 1
-        rec.left_bed(t_mo, t)
-        if log is not None:
-            log.add(pid, "resource_use_end", "bed_released", t, ward.sid, PATHWAYS[pathway], bed)
-            log.add(pid, "arrival_departure", "depart", t, ward.sid, PATHWAYS[pathway])
-            ward.free_ids.append(bed)
-        if fenced:
-            ward.rf_occupied -= 1
-        else:
-            ward.freed_bed(t)
+        rec.left(p, t)
+        ward.left(p, t)
 
-    def emergency(self, ward: Ward, los: float, pathway: int, work: float, service: float,
-                  pid: int = 0):
-        env, rec, log = self.env, ward.rec, self.log
-        t = env.now
-        if t >= self.w:
-            rec.emergency_arrivals += 1
+    def admit(self, ward: Ward, p: Patient, t: float) -> None:
+        p.admitted = t
+        p.mo = t + p.los
+        ward.rec.admitted(p, t)
+
+    def emergency(self, ward: Ward, p: Patient):
+        env, rec = self.env, ward.rec
         if ward.occupied < ward.capacity and not ward.queue:
-            ward.took_bed(t)
+            ward.took_bed(p.arrived)
         elif self.divert:
-            if t >= self.w:
-                rec.diverted += 1
-            if log is not None:
-                log.add(pid, "queue", "diverted", t, ward.sid, PATHWAYS[pathway])
-                log.add(pid, "arrival_departure", "depart", t, ward.sid, PATHWAYS[pathway])
+            rec.turned_away(p, "diverted")
             return
         else:
-            if log is not None:
-                log.add(pid, "queue", "ed_wait_begins", t, ward.sid, PATHWAYS[pathway])
-            ev = env.event()
-            ev.arrived = t  # read at T if the patient is still waiting
-            ward.queue.append(ev)
-            rec.ed_area += rec.rest(t)
-            yield ev  # the bed is counted as taken by whoever handed it over
-            now = env.now
-            rec.ed_area -= rec.rest(now)
-            rec.occupied_area += rec.rest(now)
-        t_adm = env.now
-        rec.emergency_admitted(t, t_adm)
-        yield from self.stay(ward, t_adm, los, pathway, work, service, pid)
+            p.wake = env.event()
+            ward.queue.append(p)
+            rec.queued(p)
+            yield p.wake  # the bed is counted as taken by whoever handed it over
+        self.admit(ward, p, env.now)
+        yield from self.stay(ward, p)
 
     def arrivals(self, ward: Ward, rate, name: str, cohort_cum, los_factor: float = 1.0,
                  door_name: str | None = None):
@@ -318,7 +199,7 @@ class Model:
         s1, s2, s3 = (service[p] for p in DOWNSTREAM)
         door = FrontDoor(self.cfg.intervention, self.streams, door_name, ward) \
             if self.interventions else None
-        env, rec, w, log, sid = self.env, ward.rec, self.w, self.log, ward.sid
+        env, rec = self.env, ward.rec
         factors, path_cum = self.cohort_factor, self.cohort_path_cum
         t = max(env.now, getattr(rate, "start", 0.0))
         end = getattr(rate, "end", math.inf)
@@ -335,28 +216,21 @@ class Model:
             stay = los(factors[c] * los_factor)
             z = z_delay()
             services = (0.0, s1(), s2(), s3())
-            pid = 0
-            if log is not None:
-                pid = log.new_patient()
-                log.add(pid, "arrival_departure", "arrival", t, sid, PATHWAYS[p])
+            pt = Patient(next(self.pids), EMERGENCY, p, stay, 0.0, services[p], t)
+            rec.arrived(pt)
             if door is not None:
                 frail = self.cohort_frail[c]
-                fate, p = door.arrive(env, frail, p)
+                fate, pt.pathway = door.arrive(env, frail, p)
                 if fate != ADMIT:
-                    if t >= w:
-                        if fate == AVOIDED:
-                            rec.emergency_arrivals += 1
-                            rec.avoided += 1
-                        else:
-                            rec.prevented += 1
-                    if log is not None:
-                        what = "admission_avoided" if fate == AVOIDED else "demand_prevented"
-                        log.add(pid, "queue", what, t, sid, PATHWAYS[p])
-                        log.add(pid, "arrival_departure", "depart", t, sid, PATHWAYS[p])
+                    rec.turned_away(pt, "admission_avoided" if fate == AVOIDED
+                                    else "demand_prevented")
                     continue
+                p = pt.pathway
                 if frail:
-                    stay *= door.frail_los_factor
-            env.process(self.emergency(ward, stay, p, self._work(p, z), services[p], pid))
+                    pt.los *= door.frail_los_factor
+            pt.work = self._work(p, z)
+            pt.service = services[p]
+            env.process(self.emergency(ward, pt))
 
     def electives(self, ward: Ward):
         """The site's elective list: `batch(day)` admits, each weekday at the admit hour, today's
@@ -367,41 +241,35 @@ class Model:
         e = self.cfg.system.electives
         stop_at = self.cfg.system.opel.stop_electives_at
         _, u_path, z_delay, los, service = self._attributes(f"{ward.sid}/elective", elective=True)
-        env, rec, path_cum, log = self.env, ward.rec, self.elective_path_cum, self.log
-        rebook: deque = deque()  # (due day, los, pathway, work, service, patient id)
+        env, rec, path_cum = self.env, ward.rec, self.elective_path_cum
+        rebook: deque = deque()  # (due day, patient)
 
         def batch(day: int) -> None:
+            t = env.now
             todays = []
             while rebook and rebook[0][0] <= day:
-                todays.append(rebook.popleft()[1:])
+                todays.append(rebook.popleft()[1])
             for _ in range(site.elective_per_weekday):
                 p = _pick(path_cum, u_path())
-                todays.append((los(), p, self._work(p, z_delay()),
-                               service[PATHWAYS[p]]() if p else 0.0,
-                               log.new_patient() if log is not None else 0))
-            t = env.now
-            observe = t >= self.w
+                todays.append(Patient(next(self.pids), ELECTIVE, p, los(),
+                                      self._work(p, z_delay()),
+                                      service[PATHWAYS[p]]() if p else 0.0, t))
             stopped = ward.opel >= stop_at
-            for stay, p, work, s, pid in todays:
-                if log is not None:
-                    log.add(pid, "arrival_departure", "arrival", t, ward.sid, PATHWAYS[p])
+            for pt in todays:
+                pt.arrived = t
+                rec.arrived(pt)
                 if ward.rf_occupied < ward.rf_capacity:  # ring-fenced beds first, whatever the level
                     ward.rf_occupied += 1
-                    rec.occupied_area += rec.rest(t)
-                    rec.elective_admitted += observe
-                    env.process(self.stay(ward, t, stay, p, work, s, pid, fenced=True))
-                    continue
-                if not stopped and ward.has_free_bed() and \
+                    pt.fenced = True
+                elif not stopped and ward.has_free_bed() and \
                         ward.occupied < site.elective_max_occupancy * ward.capacity:
                     ward.took_bed(t)
-                    rec.elective_admitted += observe
-                    env.process(self.stay(ward, t, stay, p, work, s, pid))
+                else:
+                    rec.cancelled(pt, t)
+                    rebook.append((day + e.rebook_after_days, pt))
                     continue
-                rec.cancelled(t)
-                rebook.append((day + e.rebook_after_days, stay, p, work, s, pid))
-                if log is not None:
-                    log.add(pid, "queue", "elective_cancelled", t, ward.sid, PATHWAYS[p])
-                    log.add(pid, "arrival_departure", "depart", t, ward.sid, PATHWAYS[p])
+                self.admit(ward, pt, t)
+                env.process(self.stay(ward, pt))
 
         return batch
 
@@ -452,18 +320,9 @@ class Model:
         """Row i of the census: the state now, and the counts since the previous census."""
         c = self.census
         for j, ward in enumerate(self.wards):
-            level = ward.opel
-            ward.rec.opel_days[level - 1] += 1
-            c["occupied"][i, j] = ward.occupied + ward.rf_occupied
-            c["medically_optimised"][i, j] = ward.mo_now(t)
-            c["ed_waiting"][i, j] = len(ward.queue)
-            c["available_beds"][i, j] = ward.capacity + ward.rf_capacity
-            c["escalation_open"][i, j] = ward.esc_beds if ward.esc_open else 0
-            c["downstream_waiting"][i, j] = sum(len(p.queue) for p in ward.places.values())
-            c["opel_level"][i, j] = level
-            since = ward.rec.since_census
-            c["admissions"][i, j], c["waits_over_12h"][i, j], c["elective_cancelled"][i, j] = since
-            ward.rec.since_census = [0, 0, 0]
+            ward.rec.opel_days[ward.opel - 1] += 1
+            for field, value in zip(CENSUS_FIELDS, ward.census(t)):
+                c[field][i, j] = value
 
     def closure(self, ward: Ward, beds: int, start: float, end: float):
         yield self.env.timeout(start - self.env.now)
@@ -501,13 +360,13 @@ class Model:
             else:
                 p = _pick(self.elective_path_cum, u_path())
                 remaining = u() * los_el()
+            pt = Patient(next(self.pids), INITIAL, p, remaining, 0.0,
+                         service[PATHWAYS[p]]() if p else 0.0, 0.0)
+            pt.work = self._work(p, z_delay())
+            ward.rec.arrived(pt)  # already in a bed when the clock starts
             ward.took_bed(0.0)
-            s = service[PATHWAYS[p]]() if p else 0.0
-            pid = 0
-            if self.log is not None:  # already in a bed when the clock starts
-                pid = self.log.new_patient()
-                self.log.add(pid, "arrival_departure", "arrival", 0.0, ward.sid, PATHWAYS[p])
-            env.process(self.stay(ward, 0.0, remaining, p, self._work(p, z_delay()), s, pid))
+            self.admit(ward, pt, 0.0)
+            env.process(self.stay(ward, pt))
         flow = [0.0] * 4
         # pathway flows per day at time zero, for the downstream places
         for c, cohort in enumerate(sys_.cohorts.values()):
@@ -549,8 +408,8 @@ class Model:
         env.process(self.daily())
         env.run(until=self.T)
         for ward in self.wards:
-            for ev in ward.queue:
-                ward.rec.still_waiting_at(ev.arrived, self.T)
+            for p in ward.queue:
+                ward.rec.still_waiting_at(p.arrived, self.T)
         return self
 
 

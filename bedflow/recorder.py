@@ -1,4 +1,9 @@
-"""Streaming statistics for one site: counters, time-weighted areas and fixed histograms.
+"""What is recorded, apart from the flow: the model's processes tell a site's recorder what
+happened to a patient (`arrived`, `queued`, `admitted`, `optimised`, `awaiting_place`, `left`,
+`turned_away`, `cancelled`), and the recorder keeps the statistics. `LoggedRecorder` keeps the
+same statistics and also writes the optional patient event log.
+
+Streaming statistics for one site: counters, time-weighted areas and fixed histograms.
 
 Memory does not grow with the horizon: nothing is kept per patient. Time-averages use an
 "anticipated area": a patient entering a state at t adds the time from t to the end of the
@@ -10,6 +15,9 @@ becomes medically optimised at a time known on admission, so it costs no SimPy e
 from __future__ import annotations
 
 import math
+
+from .config import PATHWAYS
+from .patient import ELECTIVE, EMERGENCY
 
 
 class Histogram:
@@ -92,6 +100,61 @@ class SiteRecorder:
             return 0.0
         return self.T - (t if t > self.w else self.w)
 
+    # ---------------------------------------------------------------- what the processes say
+
+    def arrived(self, p) -> None:
+        """An emergency arrival (counted here, taken back if its demand was prevented), an
+        elective in today's batch, or a patient in a bed when the clock starts."""
+        if p.kind == EMERGENCY and p.arrived >= self.w:
+            self.emergency_arrivals += 1
+
+    def turned_away(self, p, how: str) -> None:
+        """`diverted`, `admission_avoided` (front door) or `demand_prevented` (never arose)."""
+        if p.arrived < self.w:
+            return
+        if how == "diverted":
+            self.diverted += 1
+        elif how == "admission_avoided":
+            self.avoided += 1
+        else:
+            self.emergency_arrivals -= 1
+            self.prevented += 1
+
+    def queued(self, p) -> None:
+        self.ed_area += self.rest(p.arrived)
+
+    def admitted(self, p, t: float) -> None:
+        if p.kind == EMERGENCY:
+            if p.wake is not None:  # waited in ED
+                self.ed_area -= self.rest(t)
+            self.occupied_area += self.rest(t)
+            self.emergency_admitted(p.arrived, t)
+        else:
+            self.occupied_area += self.rest(t)
+            if p.kind == ELECTIVE and t >= self.w:
+                self.elective_admitted += 1
+
+    def optimised(self, p) -> None:
+        """The patient will be medically optimised at p.mo (known on admission)."""
+        t_mo = p.mo
+        if t_mo < self.T:
+            self.mo_area += self.rest(t_mo)
+            if t_mo >= self.w:
+                self.mo_patients += 1
+
+    def awaiting_place(self, p, t: float) -> None:
+        pass
+
+    def cancelled(self, p, t: float) -> None:
+        self.since_census[2] += 1
+        if t >= self.w:
+            self.elective_cancelled += 1
+
+    def left(self, p, t: float) -> None:
+        self.left_bed(p.mo, t)
+
+    # ---------------------------------------------------------------- statistics
+
     def emergency_admitted(self, arrived: float, admitted: float) -> None:
         hours = (admitted - arrived) * 24.0
         since = self.since_census
@@ -120,11 +183,6 @@ class SiteRecorder:
             self.wait_hist.add(hours)
         else:
             self.wait_hist.add_zero()
-
-    def cancelled(self, t: float) -> None:
-        self.since_census[2] += 1
-        if t >= self.w:
-            self.elective_cancelled += 1
 
     def left_bed(self, t_mo: float, t: float) -> None:
         r = self.rest(t)
@@ -198,11 +256,6 @@ class EventLog:
     def __init__(self, replication: int):
         self.replication = replication
         self.rows: list = []
-        self.last_id = 0
-
-    def new_patient(self) -> int:
-        self.last_id += 1
-        return self.last_id
 
     def add(self, patient, event_type, event, t, site, pathway, resource_id=-1) -> None:
         self.rows.append((patient, event_type, event, t, site, pathway, resource_id))
@@ -216,3 +269,58 @@ class EventLog:
         df["run_number"] = self.replication + 1
         df["entity_id"] = df["patient"]
         return df
+
+
+class LoggedRecorder(SiteRecorder):
+    """A site's statistics plus its rows of the event log, with bed numbers for animation."""
+
+    __slots__ = ("log", "sid", "free_beds", "last_bed")
+
+    def __init__(self, w: float, T: float, log: EventLog, sid: str):
+        super().__init__(w, T)
+        self.log, self.sid = log, sid
+        self.free_beds: list = []
+        self.last_bed = 0
+
+    def _add(self, p, event_type, event, t, bed=-1) -> None:
+        self.log.add(p.pid, event_type, event, t, self.sid, PATHWAYS[p.pathway], bed)
+
+    def arrived(self, p) -> None:
+        super().arrived(p)
+        self._add(p, "arrival_departure", "arrival", p.arrived)
+
+    def turned_away(self, p, how: str) -> None:
+        super().turned_away(p, how)
+        self._add(p, "queue", how, p.arrived)
+        self._add(p, "arrival_departure", "depart", p.arrived)
+
+    def queued(self, p) -> None:
+        super().queued(p)
+        self._add(p, "queue", "ed_wait_begins", p.arrived)
+
+    def admitted(self, p, t: float) -> None:
+        super().admitted(p, t)
+        if self.free_beds:
+            p.bed = self.free_beds.pop()
+        else:
+            self.last_bed += 1
+            p.bed = self.last_bed
+        self._add(p, "resource_use", "admitted", t, p.bed)
+
+    def optimised(self, p) -> None:
+        super().optimised(p)
+        self._add(p, "queue", "medically_optimised", p.mo)
+
+    def awaiting_place(self, p, t: float) -> None:
+        self._add(p, "queue", "awaiting_place", t)
+
+    def cancelled(self, p, t: float) -> None:
+        super().cancelled(p, t)
+        self._add(p, "queue", "elective_cancelled", t)
+        self._add(p, "arrival_departure", "depart", t)
+
+    def left(self, p, t: float) -> None:
+        super().left(p, t)
+        self._add(p, "resource_use_end", "bed_released", t, p.bed)
+        self._add(p, "arrival_departure", "depart", t)
+        self.free_beds.append(p.bed)
