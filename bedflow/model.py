@@ -120,8 +120,9 @@ class Model:
         return [d for d in range(first, math.ceil(self.T) + 1)
                 if self.w <= d + h < self.T and d + h >= 1.0]
 
-    def _attributes(self, name: str, elective: bool):
-        """Per-site draw functions: each patient takes exactly one draw from each stream."""
+    def _attributes(self, name: str, elective: bool, by_position: bool = False):
+        """Per-site draw functions: each patient takes exactly one draw from each stream (the
+        service streams, `by_position`, are read with `.at(arrival number)`)."""
         st = self.streams
         u_cohort = st(f"{name}/cohort", "uniform")
         u_path = st(f"{name}/pathway", "uniform")
@@ -129,7 +130,8 @@ class Model:
         los_cfg = self.cfg.system.los.elective if elective else self.cfg.system.los.emergency
         los = DurationSampler(los_cfg, st, f"{name}/los")
         service = {p: DurationSampler(getattr(self.cfg.system.downstream, p), st,
-                                      f"{name}/downstream/{p}") for p in DOWNSTREAM}
+                                      f"{name}/downstream/{p}", positional=by_position)
+                   for p in DOWNSTREAM}
         return u_cohort, u_path, z_delay, los, service
 
     def _work(self, pathway: int, z: float) -> float:
@@ -143,49 +145,72 @@ class Model:
 
     # ------------------------------------------------------------------ processes
 
-    def stay(self, ward: Ward, p: Patient):
-        """From admission to leaving the acute bed; the bed is held throughout."""
-        env, rec = self.env, ward.rec
-        rec.optimised(p)
-        ward.will_be_optimised(p.mo)
-        work = p.work
-        if self.effort_active:  # the discharge effort depends on the OPEL level at MO
-            yield env.timeout(p.los)
-            work *= self.effort[ward.opel - 1]
-        yield env.timeout(after_working_time(p.mo, work, self.cal, self.weekend) - env.now)
-        if p.pathway:
-            rec.awaiting_place(p, env.now)
-            pool = ward.places[PATHWAYS[p.pathway]]
-            if pool.busy < pool.capacity and not pool.queue:
-                pool.busy += 1
-            else:
-                ev = env.event()
-                pool.queue.append(ev)
-                yield ev
-            env.timeout(p.service).callbacks.append(pool.release)
-        t = env.now
-        rec.left(p, t)
-        ward.left(p, t)
+    # A patient is a chain of SimPy callbacks, not a process: a patient who needs no waiting
+    # costs one event (the end of the stay) besides the arrival, where a process costs three
+    # more (start, resume, end). Same-time events still run in the order processes would.
 
-    def admit(self, ward: Ward, p: Patient, t: float) -> None:
+    def admit(self, p: Patient, t: float) -> None:
+        """p takes its bed at t and holds it until medically optimised (MO), through the
+        discharge process and, on P1-P3, until a downstream place is free."""
+        ward = p.ward
         p.admitted = t
         p.mo = t + p.los
-        ward.rec.admitted(p, t)
+        rec = ward.rec
+        rec.admitted(p, t)
+        rec.optimised(p)
+        ward.will_be_optimised(p.mo)
+        if self.effort_active:  # the discharge effort depends on the OPEL level at MO
+            self.env.timeout(p.los).callbacks.append(lambda _: self._optimised(p))
+        else:
+            self._discharge_after(p, p.work)
 
-    def emergency(self, ward: Ward, p: Patient):
-        env, rec = self.env, ward.rec
+    def _optimised(self, p: Patient) -> None:
+        self._discharge_after(p, p.work * self.effort[p.ward.opel - 1])
+
+    def _discharge_after(self, p: Patient, work: float) -> None:
+        env = self.env
+        env.timeout(after_working_time(p.mo, work, self.cal, self.weekend) - env.now) \
+            .callbacks.append(lambda _: self._ready(p))
+
+    def _ready(self, p: Patient) -> None:
+        """Discharge process done: leave, or on P1-P3 take (or queue for) a downstream place."""
+        if not p.pathway:
+            self._leave(p)
+            return
+        ward = p.ward
+        ward.rec.awaiting_place(p, self.env.now)
+        pool = ward.places[PATHWAYS[p.pathway]]
+        if pool.busy < pool.capacity and not pool.queue:
+            pool.busy += 1
+            self._placed(p)
+        else:
+            ev = self.env.event()
+            ev.callbacks.append(lambda _: self._placed(p))
+            pool.queue.append(ev)  # the place is handed over by whoever frees it
+
+    def _placed(self, p: Patient) -> None:
+        pool = p.ward.places[PATHWAYS[p.pathway]]
+        self.env.timeout(p.service).callbacks.append(pool.release)
+        self._leave(p)
+
+    def _leave(self, p: Patient) -> None:
+        t = self.env.now
+        p.ward.rec.left(p, t)
+        p.ward.left(p, t)
+
+    def emergency(self, p: Patient) -> None:
+        """An emergency arrival who needs a bed: take a free one, be diverted, or wait in ED."""
+        ward = p.ward
         if ward.occupied < ward.capacity and not ward.queue:
             ward.took_bed(p.arrived)
+            self.admit(p, p.arrived)
         elif self.divert:
-            rec.turned_away(p, "diverted")
-            return
+            ward.rec.turned_away(p, "diverted")
         else:
-            p.wake = env.event()
+            p.wake = self.env.event()  # the bed is counted as taken by whoever hands it over
+            p.wake.callbacks.append(lambda _: self.admit(p, self.env.now))
             ward.queue.append(p)
-            rec.queued(p)
-            yield p.wake  # the bed is counted as taken by whoever handed it over
-        self.admit(ward, p, env.now)
-        yield from self.stay(ward, p)
+            ward.rec.queued(p)
 
     def arrivals(self, ward: Ward, rate, name: str, cohort_cum, los_factor: float = 1.0,
                  door_name: str | None = None):
@@ -195,14 +220,18 @@ class Model:
             return
         gap = self.streams(f"{name}/arrivals", "exponential")
         thin = self.streams(f"{name}/thinning", "uniform")
-        u_cohort, u_path, z_delay, los, service = self._attributes(name, elective=False)
-        s1, s2, s3 = (service[p] for p in DOWNSTREAM)
+        u_cohort, u_path, z_delay, los, service = self._attributes(name, False, by_position=True)
+        # a downstream service time is read by arrival number from its pathway's stream: only
+        # the patients on that pathway pay for a draw, and patient k's value is the same
+        # whichever pathway the others (or an intervention) chose (common random numbers)
+        service_at = (None,) + tuple(service[p].at for p in DOWNSTREAM)
         door = FrontDoor(self.cfg.intervention, self.streams, door_name, ward) \
             if self.interventions else None
         env, rec = self.env, ward.rec
         factors, path_cum = self.cohort_factor, self.cohort_path_cum
         t = max(env.now, getattr(rate, "start", 0.0))
         end = getattr(rate, "end", math.inf)
+        k = -1  # arrival number
         while True:
             t += gap() / lam_max
             if t >= end:
@@ -211,12 +240,12 @@ class Model:
                 continue
             yield env.timeout(t - env.now)
             # every attribute is drawn now, one draw per stream, whatever happens next
+            k += 1
             c = _pick(cohort_cum, u_cohort())
             p = _pick(path_cum[c], u_path())
             stay = los(factors[c] * los_factor)
             z = z_delay()
-            services = (0.0, s1(), s2(), s3())
-            pt = Patient(next(self.pids), EMERGENCY, p, stay, 0.0, services[p], t)
+            pt = Patient(next(self.pids), ward, EMERGENCY, p, stay, 0.0, 0.0, t)
             rec.arrived(pt)
             if door is not None:
                 frail = self.cohort_frail[c]
@@ -229,8 +258,9 @@ class Model:
                 if frail:
                     pt.los *= door.frail_los_factor
             pt.work = self._work(p, z)
-            pt.service = services[p]
-            env.process(self.emergency(ward, pt))
+            if p:
+                pt.service = service_at[p](k)
+            self.emergency(pt)
 
     def electives(self, ward: Ward):
         """The site's elective list: `batch(day)` admits, each weekday at the admit hour, today's
@@ -251,7 +281,7 @@ class Model:
                 todays.append(rebook.popleft()[1])
             for _ in range(site.elective_per_weekday):
                 p = _pick(path_cum, u_path())
-                todays.append(Patient(next(self.pids), ELECTIVE, p, los(),
+                todays.append(Patient(next(self.pids), ward, ELECTIVE, p, los(),
                                       self._work(p, z_delay()),
                                       service[PATHWAYS[p]]() if p else 0.0, t))
             stopped = ward.opel >= stop_at
@@ -268,8 +298,7 @@ class Model:
                     rec.cancelled(pt, t)
                     rebook.append((day + e.rebook_after_days, pt))
                     continue
-                self.admit(ward, pt, t)
-                env.process(self.stay(ward, pt))
+                self.admit(pt, t)
 
         return batch
 
@@ -360,13 +389,12 @@ class Model:
             else:
                 p = _pick(self.elective_path_cum, u_path())
                 remaining = u() * los_el()
-            pt = Patient(next(self.pids), INITIAL, p, remaining, 0.0,
+            pt = Patient(next(self.pids), ward, INITIAL, p, remaining, 0.0,
                          service[PATHWAYS[p]]() if p else 0.0, 0.0)
             pt.work = self._work(p, z_delay())
             ward.rec.arrived(pt)  # already in a bed when the clock starts
             ward.took_bed(0.0)
-            self.admit(ward, pt, 0.0)
-            env.process(self.stay(ward, pt))
+            self.admit(pt, 0.0)
         flow = [0.0] * 4
         # pathway flows per day at time zero, for the downstream places
         for c, cohort in enumerate(sys_.cohorts.values()):

@@ -11,12 +11,13 @@ EMERGENCY, ELECTIVE, INITIAL = 0, 1, 2
 
 
 class Patient:
-    __slots__ = ("pid", "kind", "pathway", "los", "work", "service", "arrived", "admitted",
+    __slots__ = ("pid", "ward", "kind", "pathway", "los", "work", "service", "arrived", "admitted",
                  "mo", "fenced", "wake", "bed")
 
-    def __init__(self, pid: int, kind: int, pathway: int, los: float, work: float,
+    def __init__(self, pid: int, ward, kind: int, pathway: int, los: float, work: float,
                  service: float, arrived: float):
         self.pid = pid  # 1, 2, ... in order of arrival across the system
+        self.ward = ward  # the site (bedflow.ward.Ward) the patient arrived at
         self.kind = kind
         self.pathway = pathway  # index into PATHWAYS: 0 home, 1-3 a downstream place
         self.los = los  # days from admission to medically optimised
