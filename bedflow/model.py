@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from heapq import heappush
 from itertools import count
 from typing import List
 
@@ -158,7 +159,7 @@ class Model:
         rec = ward.rec
         rec.admitted(p, t)
         rec.optimised(p)
-        ward.will_be_optimised(p.mo)
+        heappush(ward.mo_heap, p.mo)  # for the census's count of MO patients
         if self.effort_active:  # the discharge effort depends on the OPEL level at MO
             self.env.timeout(p.los).callbacks.append(lambda _: self._optimised(p))
         else:

@@ -124,13 +124,21 @@ class SiteRecorder:
         self.ed_area += self.rest(p.arrived)
 
     def admitted(self, p, t: float) -> None:
+        r = self.rest(t)
         if p.kind == EMERGENCY:
             if p.wake is not None:  # waited in ED
-                self.ed_area -= self.rest(t)
-            self.occupied_area += self.rest(t)
-            self.emergency_admitted(p.arrived, t)
+                self.ed_area -= r
+            self.occupied_area += r
+            hours = (t - p.arrived) * 24.0
+            since = self.since_census
+            since[0] += 1
+            if hours > 12.0:
+                since[1] += 1
+            if t >= self.w:
+                self.admissions += 1
+                self._wait(hours)
         else:
-            self.occupied_area += self.rest(t)
+            self.occupied_area += r
             if p.kind == ELECTIVE and t >= self.w:
                 self.elective_admitted += 1
 
@@ -155,16 +163,6 @@ class SiteRecorder:
 
     # ---------------------------------------------------------------- statistics
 
-    def emergency_admitted(self, arrived: float, admitted: float) -> None:
-        hours = (admitted - arrived) * 24.0
-        since = self.since_census
-        since[0] += 1
-        if hours > 12.0:
-            since[1] += 1
-        if admitted >= self.w:
-            self.admissions += 1
-            self._wait(hours)
-
     def still_waiting_at(self, arrived: float, t: float) -> None:
         """A patient still in ED when the window ends at t: the wait so far counts like any
         other, so a 12-hour wait is counted once the clock has passed 12 hours."""
@@ -181,8 +179,10 @@ class SiteRecorder:
                 if hours > 12.0:
                     self.waits_over_12h += 1
             self.wait_hist.add(hours)
-        else:
-            self.wait_hist.add_zero()
+        else:  # most patients: wait_hist.add_zero() written out
+            h = self.wait_hist
+            h.zeros += 1
+            h.n += 1
 
     def left_bed(self, t_mo: float, t: float) -> None:
         r = self.rest(t)

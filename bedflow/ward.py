@@ -41,7 +41,7 @@ class Ward:
         self.places = {p: Places(getattr(site.downstream, p)) for p in DOWNSTREAM}
         self.community: dict = {}  # caseloads of front-door interventions, shared by all arrivals
         self.rec = rec
-        self.mo_heap: list = []  # MO times not yet reached at the last census
+        self.mo_heap: list = []  # MO times (pushed on admission) not yet reached at the last census
         self.mo_started = 0
         self.mo_left = 0
 
@@ -91,9 +91,6 @@ class Ward:
         if self.esc_beds and not self.esc_open and self.occupied >= self.open_n:
             self.open_escalation(t)  # serves the ED queue too
         self._serve_queue()
-
-    def will_be_optimised(self, t_mo: float) -> None:
-        heapq.heappush(self.mo_heap, t_mo)
 
     def left(self, p, t: float) -> None:
         """Patient p leaves its acute bed at t."""
