@@ -214,8 +214,9 @@ class Model:
             ward.rec.queued(p)
 
     def arrivals(self, ward: Ward, rate, name: str, cohort_cum, los_factor: float = 1.0,
-                 door_name: str | None = None):
-        """Non-homogeneous Poisson arrivals by thinning; each patient's attributes drawn now."""
+                 door_name: str | None = None) -> None:
+        """Non-homogeneous Poisson arrivals by thinning, a chain of timeouts with callbacks
+        (no process); each patient's attributes are drawn on arrival."""
         lam_max = rate.max
         if lam_max <= 0:
             return
@@ -233,14 +234,20 @@ class Model:
         t = max(env.now, getattr(rate, "start", 0.0))
         end = getattr(rate, "end", math.inf)
         k = -1  # arrival number
-        while True:
-            t += gap() / lam_max
-            if t >= end:
-                return
-            if thin() * lam_max > rate(t):
-                continue
-            yield env.timeout(t - env.now)
+
+        def next_arrival() -> None:
+            nonlocal t
+            while True:
+                t += gap() / lam_max
+                if t >= end:
+                    return
+                if thin() * lam_max <= rate(t):
+                    env.timeout(t - env.now).callbacks.append(arrive)
+                    return
+
+        def arrive(_) -> None:
             # every attribute is drawn now, one draw per stream, whatever happens next
+            nonlocal k
             k += 1
             c = _pick(cohort_cum, u_cohort())
             p = _pick(path_cum[c], u_path())
@@ -254,7 +261,8 @@ class Model:
                 if fate != ADMIT:
                     rec.turned_away(pt, "admission_avoided" if fate == AVOIDED
                                     else "demand_prevented")
-                    continue
+                    next_arrival()
+                    return
                 p = pt.pathway
                 if frail:
                     pt.los *= door.frail_los_factor
@@ -262,6 +270,9 @@ class Model:
             if p:
                 pt.service = service_at[p](k)
             self.emergency(pt)
+            next_arrival()
+
+        next_arrival()
 
     def electives(self, ward: Ward):
         """The site's elective list: `batch(day)` admits, each weekday at the admit hour, today's
@@ -421,16 +432,15 @@ class Model:
         for ward in self.wards:
             if self.cfg.sim.warm_start:
                 self.warm_start(ward)
-            env.process(self.arrivals(ward, self._rate(ward.site), f"{ward.sid}/emergency",
-                                      self.cohort_cum, door_name=f"{ward.sid}/intervention"))
+            self.arrivals(ward, self._rate(ward.site), f"{ward.sid}/emergency", self.cohort_cum,
+                          door_name=f"{ward.sid}/intervention")
         for k, s in enumerate(sc.surges):
             for ward in (self.wards if s.site == "all" else [by_id[s.site]]):
                 rate = SurgeRate(self._rate(ward.site), s.factor, cal.day_of(s.start),
                                  cal.day_of(s.end) + 1, s.ramp_days)
                 name = f"{ward.sid}/surge{k}"
-                env.process(self.arrivals(ward, rate, name,
-                                          self.frail_cum if s.frail_only else self.cohort_cum,
-                                          s.los_factor, door_name=f"{name}/intervention"))
+                self.arrivals(ward, rate, name, self.frail_cum if s.frail_only else self.cohort_cum,
+                              s.los_factor, door_name=f"{name}/intervention")
         for c in sc.closures:
             env.process(self.closure(by_id[c.site], c.beds, cal.day_of(c.start),
                                      cal.day_of(c.end) + 1))
