@@ -1,4 +1,4 @@
-"""The bed-flow model: SimPy processes for one replication.
+"""The bed-flow model: one replication on SimPy's event loop.
 
 A patient arrives (emergency, by site) or is booked (elective), takes an acute bed or waits in ED
 for one, stays for an acute length of stay, becomes medically optimised (MO), goes through a
@@ -7,9 +7,19 @@ downstream place while still holding the acute bed. Delayed discharge is whateve
 places and delays produce; nothing is typed in as "delay days".
 
 Layers: a `Patient` (bedflow.patient) carries what was drawn for one person through the
-processes here, which are about flow only; a site's state (beds, queues, places, what the census
+steps here, which are about flow only; a site's state (beds, queues, places, what the census
 reads) is a `Ward` (bedflow.ward); what happened is told to the site's recorder
 (bedflow.recorder), which keeps the statistics and, when asked, the event log.
+
+Cost: a patient's steps are timeout callbacks, not a SimPy process, so one who finds a bed
+and goes home costs two events (arrival, end of stay); arrivals are callbacks too. Only the
+daily timetable and closures are processes. `bedflow-bench` compares the cost per admission
+with the cheapest process-per-patient SimPy bed pool.
+
+Random numbers: every stream has one purpose and is keyed by name (bedflow.streams). An
+emergency arrival takes one draw from each of its streams whatever happens to it; downstream
+service times are read by arrival number from the pathway's stream, so only patients on that
+pathway pay for a draw while patient k's value stays the same whichever pathway anyone took.
 
 The model takes a validated `Config`, a replication number and nothing else: no Hydra, no
 files, no printing.

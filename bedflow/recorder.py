@@ -159,7 +159,19 @@ class SiteRecorder:
             self.elective_cancelled += 1
 
     def left(self, p, t: float) -> None:
-        self.left_bed(p.mo, t)
+        """p leaves its acute bed at t; the delay counted is from MO to leaving."""
+        r = self.rest(t)
+        self.occupied_area -= r
+        self.mo_area -= r
+        if t >= self.w:
+            d = t - p.mo
+            self.discharges += 1
+            self.delay_sum += d
+            self.delay_n += 1
+            if d > 0.0:
+                self.delay_hist.add(d)
+            else:
+                self.delay_hist.add_zero()
 
     # ---------------------------------------------------------------- statistics
 
@@ -183,20 +195,6 @@ class SiteRecorder:
             h = self.wait_hist
             h.zeros += 1
             h.n += 1
-
-    def left_bed(self, t_mo: float, t: float) -> None:
-        r = self.rest(t)
-        self.occupied_area -= r
-        self.mo_area -= r
-        if t >= self.w:
-            d = t - t_mo
-            self.discharges += 1
-            self.delay_sum += d
-            self.delay_n += 1
-            if d > 0.0:
-                self.delay_hist.add(d)
-            else:
-                self.delay_hist.add_zero()
 
     def summary(self, beds: int) -> dict:
         span = self.T - self.w
