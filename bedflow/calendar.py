@@ -53,7 +53,10 @@ class DemandRate:
             2.0 * math.pi * (self.cal.day_of_year(t) - self.peak) / YEAR_DAYS)
 
     def __call__(self, t: float) -> float:
-        return self.base * self.dow[self.cal.weekday(t)] * self.season(t)
+        cal = self.cal  # weekday(t) and season(t) written out: called for every candidate arrival
+        return self.base * self.dow[(cal.first_weekday + int(t)) % 7] * (
+            1.0 + self.amplitude * math.cos(
+                2.0 * math.pi * (cal.first_day_of_year + t - self.peak) / YEAR_DAYS))
 
     def mean_over_week(self, t: float) -> float:
         return self.base * (sum(self.dow) / 7.0) * self.season(t)
@@ -64,9 +67,10 @@ def after_working_time(t0: float, work: float, cal: Calendar, weekend_factor: fl
     if weekend_factor >= 1.0 or work <= 0.0:
         return t0 + work
     t = t0
+    first = cal.first_weekday
     while True:
         day = math.floor(t)
-        speed = weekend_factor if cal.weekday(day) >= 5 else 1.0
+        speed = weekend_factor if (first + day) % 7 >= 5 else 1.0  # cal.weekday(day)
         room = (day + 1 - t) * speed
         if work <= room:
             return t + work / speed

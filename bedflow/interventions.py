@@ -132,3 +132,9 @@ def site_cost(cfg: Config, p1_places: int) -> float:
     if iv.virtual_ward is not None:
         cost += iv.virtual_ward.beds_per_site * iv.virtual_ward.cost_per_bed_day * days
     return cost
+
+
+def site_costs(cfg: Config) -> dict:
+    """Cost of the switched-on interventions by site: a function of the config alone, so it is
+    computed once per run, not in every replication."""
+    return {sid: site_cost(cfg, site.downstream.P1) for sid, site in cfg.system.sites.items()}

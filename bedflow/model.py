@@ -1,4 +1,4 @@
-"""The bed-flow model: SimPy processes for one replication.
+"""The bed-flow model: one replication on SimPy's event loop.
 
 A patient arrives (emergency, by site) or is booked (elective), takes an acute bed or waits in ED
 for one, stays for an acute length of stay, becomes medically optimised (MO), goes through a
@@ -6,10 +6,20 @@ discharge process delay that runs slower at weekends, and, on pathways P1-P3, wa
 downstream place while still holding the acute bed. Delayed discharge is whatever those finite
 places and delays produce; nothing is typed in as "delay days".
 
-Beds and places are plain counters with FIFO queues of SimPy events rather than
-simpy.Resource/Container: a patient who finds a bed free takes it without scheduling an event,
-and a freed bed is handed straight to the head of the queue. This keeps the model's cost per
-admission close to SimPy's own floor (see `bedflow.bench`).
+Layers: a `Patient` (bedflow.patient) carries what was drawn for one person through the
+steps here, which are about flow only; a site's state (beds, queues, places, what the census
+reads) is a `Ward` (bedflow.ward); what happened is told to the site's recorder
+(bedflow.recorder), which keeps the statistics and, when asked, the event log.
+
+Cost: a patient's steps are timeout callbacks, not a SimPy process, so one who finds a bed
+and goes home costs two events (arrival, end of stay); arrivals are callbacks too. Only the
+daily timetable and closures are processes. `bedflow-bench` compares the cost per admission
+with the cheapest process-per-patient SimPy bed pool.
+
+Random numbers: every stream has one purpose and is keyed by name (bedflow.streams). An
+emergency arrival takes one draw from each of its streams whatever happens to it; downstream
+service times are read by arrival number from the pathway's stream, so only patients on that
+pathway pay for a draw while patient k's value stays the same whichever pathway anyone took.
 
 The model takes a validated `Config`, a replication number and nothing else: no Hydra, no
 files, no printing.
@@ -17,9 +27,10 @@ files, no printing.
 
 from __future__ import annotations
 
-import heapq
 import math
 from collections import deque
+from heapq import heappush
+from itertools import count
 from typing import List
 
 import numpy as np
@@ -28,15 +39,11 @@ import simpy
 from .calendar import Calendar, DemandRate, SurgeRate, after_working_time
 from .config import DOWNSTREAM, PATHWAYS, Config, Site, WhenFull
 from .distributions import DurationSampler
-from .interventions import ADMIT, AVOIDED, FrontDoor, delay_factors, extra_places, site_cost
-from .pools import Places
-from .recorder import EventLog, SiteRecorder
+from .interventions import ADMIT, AVOIDED, FrontDoor, delay_factors, extra_places
+from .patient import ELECTIVE, EMERGENCY, INITIAL, Patient
+from .recorder import EventLog, LoggedRecorder, SiteRecorder
 from .streams import Streams
-
-CENSUS_FIELDS = ("occupied", "medically_optimised", "ed_waiting", "available_beds",
-                 "escalation_open", "downstream_waiting", "opel_level", "admissions",
-                 "waits_over_12h", "elective_cancelled")
-"""The 08:00 census: the state at 08:00, and the last three count events since the previous one."""
+from .ward import CENSUS_FIELDS, Ward
 
 
 def _cumulative(shares) -> List[float]:
@@ -55,99 +62,6 @@ def _pick(cum: List[float], u: float) -> int:
     return i
 
 
-class Ward:
-    """One acute site: its beds, escalation beds, ED queue, downstream places and records.
-
-    `occupied` and `capacity` are the general beds emergency patients can use; ring-fenced
-    elective beds (a scenario) are counted apart in `rf_occupied` / `rf_capacity`.
-    """
-
-    def __init__(self, sid: str, site: Site, rec: SiteRecorder, ring_fenced: int = 0):
-        self.sid = sid
-        self.site = site
-        self.beds = site.beds
-        self.rf_capacity = ring_fenced
-        self.rf_occupied = 0
-        self.capacity = site.beds - ring_fenced
-        self.occupied = 0
-        self.queue: deque = deque()  # emergency patients waiting in ED (events)
-        self.esc_beds = site.escalation_beds
-        self.esc_open = False
-        self.esc_forced = False  # held open by the OPEL level until the next declaration
-        self.closed = 0  # beds closed by a scenario (ward closures)
-        self._thresholds()
-        self.opel = 1
-        self.places = {p: Places(getattr(site.downstream, p)) for p in DOWNSTREAM}
-        self.community: dict = {}  # caseloads of front-door interventions, shared by all arrivals
-        self.rec = rec
-        self.mo_heap: list = []  # MO times not yet reached at the last census
-        self.mo_started = 0
-        self.mo_left = 0
-        self.free_ids: list = []  # bed numbers, only kept for the event log
-        self.last_id = 0
-
-    def has_free_bed(self) -> bool:
-        return self.occupied < self.capacity and not self.queue
-
-    def _serve_queue(self) -> None:
-        while self.queue and self.occupied < self.capacity:
-            self.occupied += 1
-            self.queue.popleft().succeed()
-
-    def took_bed(self, t: float) -> None:
-        self.occupied += 1
-        self.rec.occupied_area += self.rec.rest(t)
-        if self.esc_beds and not self.esc_open and self.occupied >= self.open_n:
-            self.open_escalation(t)
-
-    def open_escalation(self, t: float) -> None:
-        self.esc_open = True
-        self.capacity += self.esc_beds
-        self.rec.escalation_area += self.esc_beds * self.rec.rest(t)
-        self._serve_queue()
-
-    def freed_bed(self, t: float) -> None:
-        """A patient left at t: hand the bed to the head of the ED queue, or free it."""
-        if self.queue and self.occupied <= self.capacity:
-            self.queue.popleft().succeed()  # the waiting patient adds its own area on resuming
-            return
-        self.occupied -= 1
-        if self.esc_open and not self.esc_forced and self.occupied < self.close_n:
-            self.esc_open = False
-            self.capacity -= self.esc_beds
-            self.rec.escalation_area -= self.esc_beds * self.rec.rest(t)
-
-    def _thresholds(self) -> None:
-        """Escalation opens and closes at shares of the general beds open now: with a ward
-        closed, the site is as full as its open beds say, or escalation could never open."""
-        open_beds = self.beds - self.rf_capacity - self.closed
-        self.open_n = self.site.escalation_open_at * open_beds
-        self.close_n = self.site.escalation_close_at * open_beds
-
-    def close_beds(self, n: int, t: float) -> None:
-        """Take n beds out of use (n < 0 reopens them); patients in them stay until they leave."""
-        self.closed += n
-        self.capacity -= n
-        self.rec.closed_area += n * self.rec.rest(t)
-        self._thresholds()
-        if self.esc_beds and not self.esc_open and self.occupied >= self.open_n:
-            self.open_escalation(t)  # serves the ED queue too
-        self._serve_queue()
-
-    def bed_id(self) -> int:
-        if self.free_ids:
-            return self.free_ids.pop()
-        self.last_id += 1
-        return self.last_id
-
-    def mo_now(self, t: float) -> int:
-        heap = self.mo_heap
-        while heap and heap[0] <= t:
-            heapq.heappop(heap)
-            self.mo_started += 1
-        return self.mo_started - self.mo_left
-
-
 class Model:
     """One replication of the whole system."""
 
@@ -162,10 +76,11 @@ class Model:
         self.divert = sys_.when_full is WhenFull.divert
         self.weekend = sys_.discharge.weekend_factor
         self.log = EventLog(replication) if sim.event_log else None
+        self.pids = count(1)  # patient numbers, in order of arrival across the system
         fenced = {}
         for r in cfg.scenario.ring_fenced:
             fenced[r.site] = fenced.get(r.site, 0) + r.beds
-        self.wards = [Ward(sid, s, SiteRecorder(self.w, self.T), fenced.get(sid, 0))
+        self.wards = [Ward(sid, s, self._recorder(sid), fenced.get(sid, 0))
                       for sid, s in sys_.sites.items()]
         iv = cfg.intervention
         self.interventions = bool(iv.active())
@@ -203,13 +118,22 @@ class Model:
 
     # ------------------------------------------------------------------ building blocks
 
+    def _recorder(self, sid: str) -> SiteRecorder:
+        if self.log is None:
+            return SiteRecorder(self.w, self.T)
+        return LoggedRecorder(self.w, self.T, self.log, sid)
+
     def _census_days(self) -> List[int]:
+        """Census days in the window whose previous 24 hours were all simulated: every row's
+        counts cover 24 hours (part of the first may lie in the warm-up)."""
         h = self.cfg.sim.census_hour / 24.0
         first = max(0, math.ceil(self.w - h))
-        return [d for d in range(first, math.ceil(self.T) + 1) if self.w <= d + h < self.T]
+        return [d for d in range(first, math.ceil(self.T) + 1)
+                if self.w <= d + h < self.T and d + h >= 1.0]
 
-    def _attributes(self, name: str, elective: bool):
-        """Per-site draw functions: each patient takes exactly one draw from each stream."""
+    def _attributes(self, name: str, elective: bool, by_position: bool = False):
+        """Per-site draw functions: each patient takes exactly one draw from each stream (the
+        service streams, `by_position`, are read with `.at(arrival number)`)."""
         st = self.streams
         u_cohort = st(f"{name}/cohort", "uniform")
         u_path = st(f"{name}/pathway", "uniform")
@@ -217,7 +141,8 @@ class Model:
         los_cfg = self.cfg.system.los.elective if elective else self.cfg.system.los.emergency
         los = DurationSampler(los_cfg, st, f"{name}/los")
         service = {p: DurationSampler(getattr(self.cfg.system.downstream, p), st,
-                                      f"{name}/downstream/{p}") for p in DOWNSTREAM}
+                                      f"{name}/downstream/{p}", positional=by_position)
+                   for p in DOWNSTREAM}
         return u_cohort, u_path, z_delay, los, service
 
     def _work(self, pathway: int, z: float) -> float:
@@ -231,177 +156,173 @@ class Model:
 
     # ------------------------------------------------------------------ processes
 
-    def stay(self, ward: Ward, t_adm: float, los: float, pathway: int, work: float,
-             service: float, pid: int = 0, fenced: bool = False):
-        """From admission to leaving the acute bed; the bed is held throughout."""
-        env, rec, log = self.env, ward.rec, self.log
-        t_mo = t_adm + los
-        if t_mo < self.T:
-            rec.mo_area += rec.rest(t_mo)
-            heapq.heappush(ward.mo_heap, t_mo)
-            if t_mo >= self.w:
-                rec.mo_patients += 1
-        if log is not None:
-            bed = ward.bed_id()
-            log.add(pid, "resource_use", "admitted", t_adm, ward.sid, PATHWAYS[pathway], bed)
-            log.add(pid, "queue", "medically_optimised", t_mo, ward.sid, PATHWAYS[pathway])
-        if self.effort_active:  # the discharge effort depends on the OPEL level at MO
-            yield env.timeout(los)
-            work *= self.effort[ward.opel - 1]
-        yield env.timeout(after_working_time(t_mo, work, self.cal, self.weekend) - env.now)
-        if pathway:
-            if log is not None:
-                log.add(pid, "queue", "awaiting_place", env.now, ward.sid, PATHWAYS[pathway])
-            pool = ward.places[PATHWAYS[pathway]]
-            if pool.busy < pool.capacity and not pool.queue:
-                pool.busy += 1
-            else:
-                ev = env.event()
-                pool.queue.append(ev)
-                yield ev
-            env.timeout(service).callbacks.append(pool.release)
-        t = env.now
-        if t_mo <= t:
-            ward.mo_left += 1
-        rec.left_bed(t_mo, t)
-        if log is not None:
-            log.add(pid, "resource_use_end", "bed_released", t, ward.sid, PATHWAYS[pathway], bed)
-            log.add(pid, "arrival_departure", "depart", t, ward.sid, PATHWAYS[pathway])
-            ward.free_ids.append(bed)
-        if fenced:
-            ward.rf_occupied -= 1
-        else:
-            ward.freed_bed(t)
+    # A patient is a chain of SimPy callbacks, not a process: a patient who needs no waiting
+    # costs one event (the end of the stay) besides the arrival, where a process costs three
+    # more (start, resume, end). Same-time events still run in the order processes would.
 
-    def emergency(self, ward: Ward, los: float, pathway: int, work: float, service: float,
-                  pid: int = 0):
-        env, rec, log = self.env, ward.rec, self.log
-        t = env.now
-        if t >= self.w:
-            rec.emergency_arrivals += 1
-        if ward.occupied < ward.capacity and not ward.queue:
-            ward.took_bed(t)
-        elif self.divert:
-            if t >= self.w:
-                rec.diverted += 1
-            if log is not None:
-                log.add(pid, "queue", "diverted", t, ward.sid, PATHWAYS[pathway])
-                log.add(pid, "arrival_departure", "depart", t, ward.sid, PATHWAYS[pathway])
-            return
+    def admit(self, p: Patient, t: float) -> None:
+        """p takes its bed at t and holds it until medically optimised (MO), through the
+        discharge process and, on P1-P3, until a downstream place is free."""
+        ward = p.ward
+        p.admitted = t
+        p.mo = t + p.los
+        rec = ward.rec
+        rec.admitted(p, t)
+        rec.optimised(p)
+        heappush(ward.mo_heap, p.mo)  # for the census's count of MO patients
+        if self.effort_active:  # the discharge effort depends on the OPEL level at MO
+            self.env.timeout(p.los).callbacks.append(lambda _: self._optimised(p))
         else:
-            if log is not None:
-                log.add(pid, "queue", "ed_wait_begins", t, ward.sid, PATHWAYS[pathway])
-            ev = env.event()
-            ward.queue.append(ev)
-            rec.ed_area += rec.rest(t)
-            yield ev  # the bed is counted as taken by whoever handed it over
-            now = env.now
-            rec.ed_area -= rec.rest(now)
-            rec.occupied_area += rec.rest(now)
-        t_adm = env.now
-        rec.emergency_admitted(t, t_adm)
-        yield from self.stay(ward, t_adm, los, pathway, work, service, pid)
+            self._discharge_after(p, p.work)
+
+    def _optimised(self, p: Patient) -> None:
+        self._discharge_after(p, p.work * self.effort[p.ward.opel - 1])
+
+    def _discharge_after(self, p: Patient, work: float) -> None:
+        env = self.env
+        env.timeout(after_working_time(p.mo, work, self.cal, self.weekend) - env.now) \
+            .callbacks.append(lambda _: self._ready(p))
+
+    def _ready(self, p: Patient) -> None:
+        """Discharge process done: leave, or on P1-P3 take (or queue for) a downstream place."""
+        if not p.pathway:
+            self._leave(p)
+            return
+        ward = p.ward
+        ward.rec.awaiting_place(p, self.env.now)
+        pool = ward.places[PATHWAYS[p.pathway]]
+        if pool.busy < pool.capacity and not pool.queue:
+            pool.busy += 1
+            self._placed(p)
+        else:
+            ev = self.env.event()
+            ev.callbacks.append(lambda _: self._placed(p))
+            pool.queue.append(ev)  # the place is handed over by whoever frees it
+
+    def _placed(self, p: Patient) -> None:
+        pool = p.ward.places[PATHWAYS[p.pathway]]
+        self.env.timeout(p.service).callbacks.append(pool.release)
+        self._leave(p)
+
+    def _leave(self, p: Patient) -> None:
+        t = self.env.now
+        p.ward.rec.left(p, t)
+        p.ward.left(p, t)
+
+    def emergency(self, p: Patient) -> None:
+        """An emergency arrival who needs a bed: take a free one, be diverted, or wait in ED."""
+        ward = p.ward
+        if ward.occupied < ward.capacity and not ward.queue:
+            ward.took_bed(p.arrived)
+            self.admit(p, p.arrived)
+        elif self.divert:
+            ward.rec.turned_away(p, "diverted")
+        else:
+            p.wake = self.env.event()  # the bed is counted as taken by whoever hands it over
+            p.wake.callbacks.append(lambda _: self.admit(p, self.env.now))
+            ward.queue.append(p)
+            ward.rec.queued(p)
 
     def arrivals(self, ward: Ward, rate, name: str, cohort_cum, los_factor: float = 1.0,
-                 door_name: str | None = None):
-        """Non-homogeneous Poisson arrivals by thinning; each patient's attributes drawn now."""
+                 door_name: str | None = None) -> None:
+        """Non-homogeneous Poisson arrivals by thinning, a chain of timeouts with callbacks
+        (no process); each patient's attributes are drawn on arrival."""
         lam_max = rate.max
         if lam_max <= 0:
             return
         gap = self.streams(f"{name}/arrivals", "exponential")
         thin = self.streams(f"{name}/thinning", "uniform")
-        u_cohort, u_path, z_delay, los, service = self._attributes(name, elective=False)
-        s1, s2, s3 = (service[p] for p in DOWNSTREAM)
+        u_cohort, u_path, z_delay, los, service = self._attributes(name, False, by_position=True)
+        # a downstream service time is read by arrival number from its pathway's stream: only
+        # the patients on that pathway pay for a draw, and patient k's value is the same
+        # whichever pathway the others (or an intervention) chose (common random numbers)
+        service_at = (None,) + tuple(service[p].at for p in DOWNSTREAM)
         door = FrontDoor(self.cfg.intervention, self.streams, door_name, ward) \
             if self.interventions else None
-        env, rec, w, log, sid = self.env, ward.rec, self.w, self.log, ward.sid
+        env, rec = self.env, ward.rec
         factors, path_cum = self.cohort_factor, self.cohort_path_cum
         t = max(env.now, getattr(rate, "start", 0.0))
         end = getattr(rate, "end", math.inf)
-        while True:
-            t += gap() / lam_max
-            if t >= end:
-                return
-            if thin() * lam_max > rate(t):
-                continue
-            yield env.timeout(t - env.now)
+        k = -1  # arrival number
+
+        def next_arrival() -> None:
+            nonlocal t
+            while True:
+                t += gap() / lam_max
+                if t >= end:
+                    return
+                if thin() * lam_max <= rate(t):
+                    env.timeout(t - env.now).callbacks.append(arrive)
+                    return
+
+        def arrive(_) -> None:
             # every attribute is drawn now, one draw per stream, whatever happens next
+            nonlocal k
+            k += 1
             c = _pick(cohort_cum, u_cohort())
             p = _pick(path_cum[c], u_path())
             stay = los(factors[c] * los_factor)
             z = z_delay()
-            services = (0.0, s1(), s2(), s3())
-            pid = 0
-            if log is not None:
-                pid = log.new_patient()
-                log.add(pid, "arrival_departure", "arrival", t, sid, PATHWAYS[p])
+            pt = Patient(next(self.pids), ward, EMERGENCY, p, stay, 0.0, 0.0, t)
+            rec.arrived(pt)
             if door is not None:
                 frail = self.cohort_frail[c]
-                fate, p = door.arrive(env, frail, p)
+                fate, pt.pathway = door.arrive(env, frail, p)
                 if fate != ADMIT:
-                    if t >= w:
-                        if fate == AVOIDED:
-                            rec.emergency_arrivals += 1
-                            rec.avoided += 1
-                        else:
-                            rec.prevented += 1
-                    if log is not None:
-                        what = "admission_avoided" if fate == AVOIDED else "demand_prevented"
-                        log.add(pid, "queue", what, t, sid, PATHWAYS[p])
-                        log.add(pid, "arrival_departure", "depart", t, sid, PATHWAYS[p])
-                    continue
+                    rec.turned_away(pt, "admission_avoided" if fate == AVOIDED
+                                    else "demand_prevented")
+                    next_arrival()
+                    return
+                p = pt.pathway
                 if frail:
-                    stay *= door.frail_los_factor
-            env.process(self.emergency(ward, stay, p, self._work(p, z), services[p], pid))
+                    pt.los *= door.frail_los_factor
+            pt.work = self._work(p, z)
+            if p:
+                pt.service = service_at[p](k)
+            self.emergency(pt)
+            next_arrival()
+
+        next_arrival()
 
     def electives(self, ward: Ward):
-        """Each weekday at the admit hour: today's bookings plus those rebooked for today."""
+        """The site's elective list: `batch(day)` admits, each weekday at the admit hour, today's
+        bookings plus those rebooked for today, under the OPEL level declared that morning."""
         site = ward.site
         if site.elective_per_weekday <= 0:
-            return
+            return None
         e = self.cfg.system.electives
         stop_at = self.cfg.system.opel.stop_electives_at
         _, u_path, z_delay, los, service = self._attributes(f"{ward.sid}/elective", elective=True)
-        env, rec, path_cum, log = self.env, ward.rec, self.elective_path_cum, self.log
-        rebook: deque = deque()  # (due day, los, pathway, work, service, patient id)
-        hour = e.admit_hour / 24.0
-        for day in range(math.ceil(self.T)):
-            if day + hour >= self.T:
-                return
-            if self.cal.weekday(day) >= 5:
-                continue
-            yield env.timeout(day + hour - env.now)
+        env, rec, path_cum = self.env, ward.rec, self.elective_path_cum
+        rebook: deque = deque()  # (due day, patient)
+
+        def batch(day: int) -> None:
+            t = env.now
             todays = []
             while rebook and rebook[0][0] <= day:
-                todays.append(rebook.popleft()[1:])
+                todays.append(rebook.popleft()[1])
             for _ in range(site.elective_per_weekday):
                 p = _pick(path_cum, u_path())
-                todays.append((los(), p, self._work(p, z_delay()),
-                               service[PATHWAYS[p]]() if p else 0.0,
-                               log.new_patient() if log is not None else 0))
-            t = env.now
-            observe = t >= self.w
+                todays.append(Patient(next(self.pids), ward, ELECTIVE, p, los(),
+                                      self._work(p, z_delay()),
+                                      service[PATHWAYS[p]]() if p else 0.0, t))
             stopped = ward.opel >= stop_at
-            for stay, p, work, s, pid in todays:
-                if log is not None:
-                    log.add(pid, "arrival_departure", "arrival", t, ward.sid, PATHWAYS[p])
+            for pt in todays:
+                pt.arrived = t
+                rec.arrived(pt)
                 if ward.rf_occupied < ward.rf_capacity:  # ring-fenced beds first, whatever the level
                     ward.rf_occupied += 1
-                    rec.occupied_area += rec.rest(t)
-                    rec.elective_admitted += observe
-                    env.process(self.stay(ward, t, stay, p, work, s, pid, fenced=True))
-                    continue
-                if not stopped and ward.has_free_bed() and \
+                    pt.fenced = True
+                elif not stopped and ward.has_free_bed() and \
                         ward.occupied < site.elective_max_occupancy * ward.capacity:
                     ward.took_bed(t)
-                    rec.elective_admitted += observe
-                    env.process(self.stay(ward, t, stay, p, work, s, pid))
+                else:
+                    rec.cancelled(pt, t)
+                    rebook.append((day + e.rebook_after_days, pt))
                     continue
-                rec.cancelled(t)
-                rebook.append((day + e.rebook_after_days, stay, p, work, s, pid))
-                if log is not None:
-                    log.add(pid, "queue", "elective_cancelled", t, ward.sid, PATHWAYS[p])
-                    log.add(pid, "arrival_departure", "depart", t, ward.sid, PATHWAYS[p])
+                self.admit(pt, t)
+
+        return batch
 
     def declare_opel(self, ward: Ward, t: float) -> int:
         """The day's OPEL level from occupied / open base beds; apply the level's actions."""
@@ -416,32 +337,43 @@ class Model:
         return level
 
     def daily(self):
-        """Every day at the census hour: declare OPEL levels, and in the window, take the census."""
+        """The day's timetable at every site: the OPEL level is declared at the census hour, or
+        earlier at the elective admit hour so electives read today's level; then the elective
+        batch (weekdays); then, in the window, the census."""
         env = self.env
         h = self.cfg.sim.census_hour / 24.0
-        c = self.census
+        a = self.cfg.system.electives.admit_hour / 24.0
+        # (time of day, order at the same time, what): declare before electives before census
+        timetable = sorted([(min(a, h), 0, "declare"), (a, 1, "electives"), (h, 2, "census")])
+        batches = [self.electives(ward) for ward in self.wards]
         first = self.census_days[0] if self.census_days else math.inf
         for d in range(math.ceil(self.T) + 1):
-            if d + h >= self.T:
-                return
-            yield env.timeout(d + h - env.now)
-            t = env.now
-            for j, ward in enumerate(self.wards):
-                level = self.declare_opel(ward, t)
-                if d < first:
-                    continue
-                i = d - first
-                ward.rec.opel_days[level - 1] += 1
-                c["occupied"][i, j] = ward.occupied + ward.rf_occupied
-                c["medically_optimised"][i, j] = ward.mo_now(t)
-                c["ed_waiting"][i, j] = len(ward.queue)
-                c["available_beds"][i, j] = ward.capacity + ward.rf_capacity
-                c["escalation_open"][i, j] = ward.esc_beds if ward.esc_open else 0
-                c["downstream_waiting"][i, j] = sum(len(p.queue) for p in ward.places.values())
-                c["opel_level"][i, j] = level
-                since = ward.rec.since_census
-                c["admissions"][i, j], c["waits_over_12h"][i, j], c["elective_cancelled"][i, j] = since
-                ward.rec.since_census = [0, 0, 0]
+            for hour, _, what in timetable:
+                if d + hour >= self.T:
+                    return
+                yield env.timeout(d + hour - env.now)
+                t = env.now
+                if what == "declare":
+                    for ward in self.wards:
+                        self.declare_opel(ward, t)
+                elif what == "electives":
+                    if self.cal.weekday(d) < 5:
+                        for batch in batches:
+                            if batch is not None:
+                                batch(d)
+                elif d >= first:
+                    self.take_census(d - first, t)
+                else:
+                    for ward in self.wards:
+                        ward.rec.since_census = [0, 0, 0]
+
+    def take_census(self, i: int, t: float) -> None:
+        """Row i of the census: the state now, and the counts since the previous census."""
+        c = self.census
+        for j, ward in enumerate(self.wards):
+            ward.rec.opel_days[ward.opel - 1] += 1
+            for field, value in zip(CENSUS_FIELDS, ward.census(t)):
+                c[field][i, j] = value
 
     def closure(self, ward: Ward, beds: int, start: float, end: float):
         yield self.env.timeout(start - self.env.now)
@@ -479,13 +411,12 @@ class Model:
             else:
                 p = _pick(self.elective_path_cum, u_path())
                 remaining = u() * los_el()
+            pt = Patient(next(self.pids), ward, INITIAL, p, remaining, 0.0,
+                         service[PATHWAYS[p]]() if p else 0.0, 0.0)
+            pt.work = self._work(p, z_delay())
+            ward.rec.arrived(pt)  # already in a bed when the clock starts
             ward.took_bed(0.0)
-            s = service[PATHWAYS[p]]() if p else 0.0
-            pid = 0
-            if self.log is not None:  # already in a bed when the clock starts
-                pid = self.log.new_patient()
-                self.log.add(pid, "arrival_departure", "arrival", 0.0, ward.sid, PATHWAYS[p])
-            env.process(self.stay(ward, 0.0, remaining, p, self._work(p, z_delay()), s, pid))
+            self.admit(pt, 0.0)
         flow = [0.0] * 4
         # pathway flows per day at time zero, for the downstream places
         for c, cohort in enumerate(sys_.cohorts.values()):
@@ -498,9 +429,10 @@ class Model:
             d = getattr(sys_.downstream, p)
             n = min(pool.capacity, int(round(flow[k] * d.mean_days)))
             residual = DurationSampler(d, st, f"{name}/residual/{p}", length_biased=True)
+            elapsed = st(f"{name}/residual_elapsed/{p}", "uniform")  # its own: one stream, one use
             for _ in range(n):
                 pool.busy += 1
-                env.timeout(u() * residual()).callbacks.append(pool.release)
+                env.timeout(elapsed() * residual()).callbacks.append(pool.release)
 
     # ------------------------------------------------------------------ run
 
@@ -510,22 +442,23 @@ class Model:
         for ward in self.wards:
             if self.cfg.sim.warm_start:
                 self.warm_start(ward)
-            env.process(self.arrivals(ward, self._rate(ward.site), f"{ward.sid}/emergency",
-                                      self.cohort_cum, door_name=f"{ward.sid}/intervention"))
-            env.process(self.electives(ward))
+            self.arrivals(ward, self._rate(ward.site), f"{ward.sid}/emergency", self.cohort_cum,
+                          door_name=f"{ward.sid}/intervention")
         for k, s in enumerate(sc.surges):
             for ward in (self.wards if s.site == "all" else [by_id[s.site]]):
                 rate = SurgeRate(self._rate(ward.site), s.factor, cal.day_of(s.start),
                                  cal.day_of(s.end) + 1, s.ramp_days)
                 name = f"{ward.sid}/surge{k}"
-                env.process(self.arrivals(ward, rate, name,
-                                          self.frail_cum if s.frail_only else self.cohort_cum,
-                                          s.los_factor, door_name=f"{name}/intervention"))
+                self.arrivals(ward, rate, name, self.frail_cum if s.frail_only else self.cohort_cum,
+                              s.los_factor, door_name=f"{name}/intervention")
         for c in sc.closures:
             env.process(self.closure(by_id[c.site], c.beds, cal.day_of(c.start),
                                      cal.day_of(c.end) + 1))
         env.process(self.daily())
         env.run(until=self.T)
+        for ward in self.wards:
+            for p in ward.queue:
+                ward.rec.still_waiting_at(p.arrived, self.T)
         return self
 
 
@@ -536,7 +469,6 @@ def run_replication(cfg: Config, replication: int) -> dict:
     for ward in m.wards:
         row = {"replication": replication, "site": ward.sid}
         row.update(ward.rec.summary(ward.beds))
-        row["intervention_cost"] = site_cost(cfg, ward.site.downstream.P1)
         rows.append(row)
     return {"replication": replication, "rows": rows, "census_days": m.census_days,
             "census": m.census, "sites": [w.sid for w in m.wards],

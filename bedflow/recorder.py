@@ -1,4 +1,9 @@
-"""Streaming statistics for one site: counters, time-weighted areas and fixed histograms.
+"""What is recorded, apart from the flow: the model's processes tell a site's recorder what
+happened to a patient (`arrived`, `queued`, `admitted`, `optimised`, `awaiting_place`, `left`,
+`turned_away`, `cancelled`), and the recorder keeps the statistics. `LoggedRecorder` keeps the
+same statistics and also writes the optional patient event log.
+
+Streaming statistics for one site: counters, time-weighted areas and fixed histograms.
 
 Memory does not grow with the horizon: nothing is kept per patient. Time-averages use an
 "anticipated area": a patient entering a state at t adds the time from t to the end of the
@@ -11,9 +16,16 @@ from __future__ import annotations
 
 import math
 
+from .config import PATHWAYS
+from .patient import ELECTIVE, EMERGENCY
+
 
 class Histogram:
-    """Counts in fixed-width bins (and an overflow bin) for quantiles without keeping values."""
+    """Counts in fixed-width bins (and an overflow bin) for quantiles without keeping values.
+
+    A quantile that lands in the overflow bin is unknown (NaN), never the bin's lower edge: a
+    percentile must not come out silently below the truth.
+    """
 
     __slots__ = ("width", "counts", "n", "zeros")
 
@@ -34,23 +46,26 @@ class Histogram:
         self.n += 1
 
     def quantile(self, q: float) -> float:
-        """Upper edge of the bin holding the q-quantile (resolution = bin width)."""
+        """Upper edge of the bin holding the q-quantile (resolution = bin width); NaN when it
+        lies beyond the last bin."""
         if self.n == 0:
             return math.nan
         target = q * self.n
         run = self.zeros
         if run >= target:
             return 0.0
+        last = len(self.counts) - 1
         for i, c in enumerate(self.counts):
             run += c
             if run >= target:
-                return (i + 1) * self.width
-        return len(self.counts) * self.width  # pragma: no cover
+                return (i + 1) * self.width if i < last else math.nan
+        return math.nan  # pragma: no cover
 
 
 class SiteRecorder:
     __slots__ = (
         "w", "T", "emergency_arrivals", "admissions", "waited", "diverted", "wait_hours_sum",
+        "still_waiting",
         "waits_over_4h", "waits_over_12h", "wait_hist", "elective_admitted", "elective_cancelled",
         "occupied_area", "mo_area", "ed_area", "escalation_area", "mo_patients", "delay_sum",
         "delay_n", "delay_hist", "discharges", "since_census", "prevented", "avoided",
@@ -61,8 +76,9 @@ class SiteRecorder:
         self.w, self.T = w, T
         self.emergency_arrivals = self.admissions = self.waited = self.diverted = 0
         self.wait_hours_sum = 0.0
+        self.still_waiting = 0  # in the ED queue at T, their waits so far counted with the rest
         self.waits_over_4h = self.waits_over_12h = 0
-        self.wait_hist = Histogram(0.1, 168.0)  # hours
+        self.wait_hist = Histogram(0.1, 2000.0)  # hours (12 weeks); beyond it p95 is unknown
         self.elective_admitted = self.elective_cancelled = 0
         self.occupied_area = self.mo_area = self.ed_area = self.escalation_area = 0.0
         self.closed_area = 0.0  # bed-days closed by a scenario
@@ -70,11 +86,12 @@ class SiteRecorder:
         self.mo_patients = 0
         self.delay_sum = 0.0
         self.delay_n = 0
-        self.delay_hist = Histogram(0.05, 365.0)  # days
+        self.delay_hist = Histogram(0.05, 1000.0)  # days; beyond it p95 is unknown
         self.discharges = 0
         self.prevented = 0  # emergency demand that never arose (prevention interventions)
         self.avoided = 0  # arrivals managed without an acute bed (front-door interventions)
-        # counts since the last 08:00 census: emergency admissions, 12-hour waits, cancellations
+        # counts since the previous 08:00 census (kept in the warm-up too, so the first row
+        # covers 24 hours): emergency admissions, 12-hour waits ended by admission, cancellations
         self.since_census = [0, 0, 0]
 
     def rest(self, t: float) -> float:
@@ -83,35 +100,71 @@ class SiteRecorder:
             return 0.0
         return self.T - (t if t > self.w else self.w)
 
-    def emergency_admitted(self, arrived: float, admitted: float) -> None:
-        if admitted < self.w:
-            return
-        self.admissions += 1
-        self.since_census[0] += 1
-        if admitted > arrived:
-            hours = (admitted - arrived) * 24.0
-            self.waited += 1
-            self.wait_hours_sum += hours
-            if hours > 4.0:
-                self.waits_over_4h += 1
-                if hours > 12.0:
-                    self.waits_over_12h += 1
-                    self.since_census[1] += 1
-            self.wait_hist.add(hours)
-        else:
-            self.wait_hist.add_zero()
+    # ---------------------------------------------------------------- what the processes say
 
-    def cancelled(self, t: float) -> None:
+    def arrived(self, p) -> None:
+        """An emergency arrival (counted here, taken back if its demand was prevented), an
+        elective in today's batch, or a patient in a bed when the clock starts."""
+        if p.kind == EMERGENCY and p.arrived >= self.w:
+            self.emergency_arrivals += 1
+
+    def turned_away(self, p, how: str) -> None:
+        """`diverted`, `admission_avoided` (front door) or `demand_prevented` (never arose)."""
+        if p.arrived < self.w:
+            return
+        if how == "diverted":
+            self.diverted += 1
+        elif how == "admission_avoided":
+            self.avoided += 1
+        else:
+            self.emergency_arrivals -= 1
+            self.prevented += 1
+
+    def queued(self, p) -> None:
+        self.ed_area += self.rest(p.arrived)
+
+    def admitted(self, p, t: float) -> None:
+        r = self.rest(t)
+        if p.kind == EMERGENCY:
+            if p.wake is not None:  # waited in ED
+                self.ed_area -= r
+            self.occupied_area += r
+            hours = (t - p.arrived) * 24.0
+            since = self.since_census
+            since[0] += 1
+            if hours > 12.0:
+                since[1] += 1
+            if t >= self.w:
+                self.admissions += 1
+                self._wait(hours)
+        else:
+            self.occupied_area += r
+            if p.kind == ELECTIVE and t >= self.w:
+                self.elective_admitted += 1
+
+    def optimised(self, p) -> None:
+        """The patient will be medically optimised at p.mo (known on admission)."""
+        t_mo = p.mo
+        if t_mo < self.T:
+            self.mo_area += self.rest(t_mo)
+            if t_mo >= self.w:
+                self.mo_patients += 1
+
+    def awaiting_place(self, p, t: float) -> None:
+        pass
+
+    def cancelled(self, p, t: float) -> None:
+        self.since_census[2] += 1
         if t >= self.w:
             self.elective_cancelled += 1
-            self.since_census[2] += 1
 
-    def left_bed(self, t_mo: float, t: float) -> None:
+    def left(self, p, t: float) -> None:
+        """p leaves its acute bed at t; the delay counted is from MO to leaving."""
         r = self.rest(t)
         self.occupied_area -= r
         self.mo_area -= r
         if t >= self.w:
-            d = t - t_mo
+            d = t - p.mo
             self.discharges += 1
             self.delay_sum += d
             self.delay_n += 1
@@ -119,6 +172,29 @@ class SiteRecorder:
                 self.delay_hist.add(d)
             else:
                 self.delay_hist.add_zero()
+
+    # ---------------------------------------------------------------- statistics
+
+    def still_waiting_at(self, arrived: float, t: float) -> None:
+        """A patient still in ED when the window ends at t: the wait so far counts like any
+        other, so a 12-hour wait is counted once the clock has passed 12 hours."""
+        self.still_waiting += 1
+        self._wait((t - arrived) * 24.0)
+
+    def _wait(self, hours: float) -> None:
+        """One observed wait from the decision to admit (arrival), ended or censored at T."""
+        if hours > 0.0:
+            self.waited += 1
+            self.wait_hours_sum += hours
+            if hours > 4.0:
+                self.waits_over_4h += 1
+                if hours > 12.0:
+                    self.waits_over_12h += 1
+            self.wait_hist.add(hours)
+        else:  # most patients: wait_hist.add_zero() written out
+            h = self.wait_hist
+            h.zeros += 1
+            h.n += 1
 
     def summary(self, beds: int) -> dict:
         span = self.T - self.w
@@ -132,10 +208,11 @@ class SiteRecorder:
         mean_esc = self.escalation_area / span
         available = beds + mean_esc - self.closed_area / span
         mean_mo = self.mo_area / span
-        n = self.admissions
+        n = self.admissions + self.still_waiting  # every wait observed, ended or not
         return {
             "emergency_arrivals": self.emergency_arrivals,
-            "admissions": n,
+            "admissions": self.admissions,
+            "still_waiting_at_end": self.still_waiting,
             "waited": self.waited,
             "diverted": self.diverted,
             "demand_prevented": self.prevented,
@@ -177,11 +254,6 @@ class EventLog:
     def __init__(self, replication: int):
         self.replication = replication
         self.rows: list = []
-        self.last_id = 0
-
-    def new_patient(self) -> int:
-        self.last_id += 1
-        return self.last_id
 
     def add(self, patient, event_type, event, t, site, pathway, resource_id=-1) -> None:
         self.rows.append((patient, event_type, event, t, site, pathway, resource_id))
@@ -195,3 +267,58 @@ class EventLog:
         df["run_number"] = self.replication + 1
         df["entity_id"] = df["patient"]
         return df
+
+
+class LoggedRecorder(SiteRecorder):
+    """A site's statistics plus its rows of the event log, with bed numbers for animation."""
+
+    __slots__ = ("log", "sid", "free_beds", "last_bed")
+
+    def __init__(self, w: float, T: float, log: EventLog, sid: str):
+        super().__init__(w, T)
+        self.log, self.sid = log, sid
+        self.free_beds: list = []
+        self.last_bed = 0
+
+    def _add(self, p, event_type, event, t, bed=-1) -> None:
+        self.log.add(p.pid, event_type, event, t, self.sid, PATHWAYS[p.pathway], bed)
+
+    def arrived(self, p) -> None:
+        super().arrived(p)
+        self._add(p, "arrival_departure", "arrival", p.arrived)
+
+    def turned_away(self, p, how: str) -> None:
+        super().turned_away(p, how)
+        self._add(p, "queue", how, p.arrived)
+        self._add(p, "arrival_departure", "depart", p.arrived)
+
+    def queued(self, p) -> None:
+        super().queued(p)
+        self._add(p, "queue", "ed_wait_begins", p.arrived)
+
+    def admitted(self, p, t: float) -> None:
+        super().admitted(p, t)
+        if self.free_beds:
+            p.bed = self.free_beds.pop()
+        else:
+            self.last_bed += 1
+            p.bed = self.last_bed
+        self._add(p, "resource_use", "admitted", t, p.bed)
+
+    def optimised(self, p) -> None:
+        super().optimised(p)
+        self._add(p, "queue", "medically_optimised", p.mo)
+
+    def awaiting_place(self, p, t: float) -> None:
+        self._add(p, "queue", "awaiting_place", t)
+
+    def cancelled(self, p, t: float) -> None:
+        super().cancelled(p, t)
+        self._add(p, "queue", "elective_cancelled", t)
+        self._add(p, "arrival_departure", "depart", t)
+
+    def left(self, p, t: float) -> None:
+        super().left(p, t)
+        self._add(p, "resource_use_end", "bed_released", t, p.bed)
+        self._add(p, "arrival_departure", "depart", t)
+        self.free_beds.append(p.bed)

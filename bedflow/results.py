@@ -23,11 +23,11 @@ HEADLINE = {
     "p95_wait_hours": "ED wait for a bed (hours, 95th pct)",
     "waits_over_4h": "waits over 4 h",
     "waits_over_12h": "waits over 12 h",
+    "still_waiting_at_end": "still waiting in ED at the end",
     "diverted": "diverted",
     "elective_admitted": "electives done",
     "elective_cancelled": "electives cancelled",
     "escalation_bed_days": "escalation bed-days",
-    "still_waiting_at_end": "still waiting in ED at the end",
 }
 
 #: a percentile KPI -> the mean of the same quantity. A NaN percentile beside a mean is one that
@@ -50,14 +50,15 @@ def system_rows(replications: pd.DataFrame) -> pd.DataFrame:
     g = replications.groupby("replication", sort=True)
     out = g[[c for c in ADDED if c in replications]].sum()
 
-    def weighted(col: str, weight: str) -> pd.Series:
-        num = (replications[col].fillna(0) * replications[weight]).groupby(
-            replications["replication"]).sum()
-        den = g[weight].sum()
+    def weighted(col: str, weight: pd.Series) -> pd.Series:
+        num = (replications[col].fillna(0) * weight).groupby(replications["replication"]).sum()
+        den = weight.groupby(replications["replication"]).sum()
         return num / den.where(den > 0)
 
-    out["mean_wait_hours"] = weighted("mean_wait_hours", "admissions")
-    out["mean_delay_days"] = weighted("mean_delay_days", "discharges")
+    # a site's mean wait is over its admissions and those still waiting at the end
+    waits = replications["admissions"] + replications.get("still_waiting_at_end", 0)
+    out["mean_wait_hours"] = weighted("mean_wait_hours", waits)
+    out["mean_delay_days"] = weighted("mean_delay_days", replications["discharges"])
     out["occupancy"] = out["mean_occupied"] / out["mean_available_beds"]
     for k in range(1, 5):  # a system-day's level: the days summed over sites, per site
         out[f"opel{k}_days"] = out[f"opel{k}_days"] / replications["site"].nunique()

@@ -16,6 +16,7 @@ from tqdm.auto import tqdm
 
 from .compare import compare
 from .config import Config, validate
+from .interventions import site_costs
 from .model import run_replication
 from .results import Results, daily_frame, system_rows
 
@@ -94,6 +95,7 @@ def _stop(pool: ProcessPoolExecutor) -> None:
 
 def _results(cfg: Config, outputs: list[dict]) -> Results:
     reps = pd.DataFrame([row for o in outputs for row in o["rows"]])
+    reps["intervention_cost"] = reps["site"].map(site_costs(cfg))
     start = np.datetime64(dt.date.fromisoformat(cfg.sim.start_date), "D")
     daily = daily_frame(outputs, lambda days: start + days.astype("timedelta64[D]"))
     events = [o["events"] for o in outputs if o.get("events") is not None]

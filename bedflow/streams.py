@@ -9,6 +9,8 @@ numpy call per few thousand draws instead of one per draw.
 from __future__ import annotations
 
 import hashlib
+from functools import partial
+from itertools import chain
 
 import numpy as np
 
@@ -25,32 +27,40 @@ def generator(seed: int, replication: int, name: str) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(ss))
 
 
-class Stream:
-    """Buffered draws of one kind from one named generator."""
+def _blocks(rng: np.random.Generator, kind: str, shape: float = 1.0):
+    """A function returning the next block of draws of one kind, as a list of floats."""
+    if kind == "uniform":
+        return lambda: rng.random(BLOCK).tolist()
+    if kind == "exponential":
+        return lambda: rng.standard_exponential(BLOCK).tolist()
+    if kind == "normal":
+        return lambda: rng.standard_normal(BLOCK).tolist()
+    if kind == "gamma":
+        return lambda: rng.standard_gamma(shape, BLOCK).tolist()
+    raise ValueError(kind)  # pragma: no cover - programming error
 
-    __slots__ = ("_draw", "_buf", "_i")
+
+class Stream:
+    """Draws of one stream read by position: `at(k)` is the k-th draw."""
+
+    __slots__ = ("_draw", "_buf", "_first")
 
     def __init__(self, rng: np.random.Generator, kind: str, shape: float = 1.0):
-        if kind == "uniform":
-            self._draw = lambda: rng.random(BLOCK).tolist()
-        elif kind == "exponential":
-            self._draw = lambda: rng.standard_exponential(BLOCK).tolist()
-        elif kind == "normal":
-            self._draw = lambda: rng.standard_normal(BLOCK).tolist()
-        elif kind == "gamma":
-            self._draw = lambda: rng.standard_gamma(shape, BLOCK).tolist()
-        else:  # pragma: no cover - programming error
-            raise ValueError(kind)
+        self._draw = _blocks(rng, kind, shape)
         self._buf: list = []
-        self._i = 0
+        self._first = 0  # position in the stream of _buf[0]
 
-    def __call__(self) -> float:
-        i = self._i
-        if i == len(self._buf):
-            self._buf = self._draw()
-            i = 0
-        self._i = i + 1
-        return self._buf[i]
+    def at(self, k: int) -> float:
+        """The k-th draw (from 0) of the stream, k never decreasing: a stream read by position
+        gives patient k the same value whether or not the patients before it read theirs, at no
+        cost for those that did not."""
+        i = k - self._first
+        buf = self._buf
+        while i >= len(buf):
+            self._first += len(buf)
+            i -= len(buf)
+            buf = self._buf = self._draw()
+        return buf[i]
 
 
 class Streams:
@@ -63,5 +73,10 @@ class Streams:
     def rng(self, name: str) -> np.random.Generator:
         return generator(self.seed, self.replication, name)
 
-    def __call__(self, name: str, kind: str, shape: float = 1.0) -> Stream:
+    def __call__(self, name: str, kind: str, shape: float = 1.0):
+        """A stream read in order: calling it returns the next draw. Built from C-level parts
+        (next over a chain of numpy blocks), so a draw costs no Python frame."""
+        return partial(next, chain.from_iterable(iter(_blocks(self.rng(name), kind, shape), None)))
+
+    def positional(self, name: str, kind: str, shape: float = 1.0) -> Stream:
         return Stream(self.rng(name), kind, shape)

@@ -8,10 +8,13 @@ def test_daily_counts_add_up_to_the_totals():
              "sim.horizon_days=200"])
     daily = r.daily.groupby("replication")[["admissions", "waits_over_12h"]].sum()
     reps = r.replications.set_index("replication")
-    # the daily counts stop at the last 08:00 census; the totals run to midnight after it
-    assert (daily["admissions"] <= reps["admissions"]).all()
-    assert (reps["admissions"] - daily["admissions"] < 10).all()
-    assert (daily["waits_over_12h"] <= reps["waits_over_12h"]).all()
+    # the daily counts run from 24 h before the first 08:00 census (16 h of it in the warm-up)
+    # to the last census; the totals from the warm-up's end to midnight after it, and count the
+    # 12-hour waits of those still waiting then: each side has 16 h the other has not, ~2.6
+    # admissions at 3.9 a day (more than 10 on either side: under 1 in 10,000)
+    assert ((reps["admissions"] - daily["admissions"]).abs() < 10).all()
+    extra = reps["waits_over_12h"] - daily["waits_over_12h"]
+    assert ((extra > -10) & (extra < reps["still_waiting_at_end"] + 10)).all()
     assert daily["waits_over_12h"].sum() > 0
 
 

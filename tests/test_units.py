@@ -43,6 +43,16 @@ def test_histogram_quantiles():
     assert math.isnan(Histogram(1, 1).quantile(0.5))
 
 
+def test_a_stream_read_by_position_gives_the_draws_read_in_order():
+    """Service times are read by arrival number (`at`); they must be exactly the draws a
+    patient would have taken in order, across the boundaries of numpy blocks."""
+    seq = Streams(5, 0)("x", "normal")
+    in_order = [seq() for _ in range(5000)]
+    pos = Streams(5, 0).positional("x", "normal")
+    ks = [0, 3, 2047, 2048, 2049, 4100, 4999]
+    assert [pos.at(k) for k in ks] == [in_order[k] for k in ks]
+
+
 def test_anticipated_area_is_the_area_in_the_window():
     rec = SiteRecorder(w=10.0, T=20.0)
     for enter, leave in [(5, 12), (11, 13), (15, 25), (1, 2), (21, 30)]:

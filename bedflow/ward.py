@@ -1,0 +1,118 @@
+"""One acute site's state: general, escalation and ring-fenced beds, the ED queue, downstream
+places and what the 08:00 census reads. Beds are plain counters and queues FIFO deques of
+waiting patients: a patient who finds a bed free takes it without scheduling an event, and a
+freed bed is handed straight to the head of the queue (see `bedflow.bench`)."""
+
+from __future__ import annotations
+
+import heapq
+from collections import deque
+
+from .config import DOWNSTREAM, Site
+from .pools import Places
+
+CENSUS_FIELDS = ("occupied", "medically_optimised", "ed_waiting", "available_beds",
+                 "escalation_open", "downstream_waiting", "opel_level", "admissions",
+                 "waits_over_12h", "elective_cancelled")
+"""The 08:00 census: the state at 08:00, and the last three count events in the 24 hours since
+the previous one."""
+
+
+class Ward:
+    """`occupied` and `capacity` are the general beds emergency patients can use; ring-fenced
+    elective beds (a scenario) are counted apart in `rf_occupied` / `rf_capacity`. The recorder
+    `rec` is told of the escalation and closed bed-days, which only the ward knows."""
+
+    def __init__(self, sid: str, site: Site, rec, ring_fenced: int = 0):
+        self.sid = sid
+        self.site = site
+        self.beds = site.beds
+        self.rf_capacity = ring_fenced
+        self.rf_occupied = 0
+        self.capacity = site.beds - ring_fenced
+        self.occupied = 0
+        self.queue: deque = deque()  # emergency patients waiting in ED, oldest first
+        self.esc_beds = site.escalation_beds
+        self.esc_open = False
+        self.esc_forced = False  # held open by the OPEL level until the next declaration
+        self.closed = 0  # beds closed by a scenario (ward closures)
+        self._thresholds()
+        self.opel = 1
+        self.places = {p: Places(getattr(site.downstream, p)) for p in DOWNSTREAM}
+        self.community: dict = {}  # caseloads of front-door interventions, shared by all arrivals
+        self.rec = rec
+        self.mo_heap: list = []  # MO times (pushed on admission) not yet reached at the last census
+        self.mo_started = 0
+        self.mo_left = 0
+
+    def has_free_bed(self) -> bool:
+        return self.occupied < self.capacity and not self.queue
+
+    def _serve_queue(self) -> None:
+        while self.queue and self.occupied < self.capacity:
+            self.occupied += 1
+            self.queue.popleft().wake.succeed()
+
+    def took_bed(self, t: float) -> None:
+        self.occupied += 1
+        if self.esc_beds and not self.esc_open and self.occupied >= self.open_n:
+            self.open_escalation(t)
+
+    def open_escalation(self, t: float) -> None:
+        self.esc_open = True
+        self.capacity += self.esc_beds
+        self.rec.escalation_area += self.esc_beds * self.rec.rest(t)
+        self._serve_queue()
+
+    def freed_bed(self, t: float) -> None:
+        """A patient left at t: hand the bed to the head of the ED queue, or free it."""
+        if self.queue and self.occupied <= self.capacity:
+            self.queue.popleft().wake.succeed()  # the bed passes straight to the next patient
+            return
+        self.occupied -= 1
+        if self.esc_open and not self.esc_forced and self.occupied < self.close_n:
+            self.esc_open = False
+            self.capacity -= self.esc_beds
+            self.rec.escalation_area -= self.esc_beds * self.rec.rest(t)
+
+    def _thresholds(self) -> None:
+        """Escalation opens and closes at shares of the general beds open now: with a ward
+        closed, the site is as full as its open beds say, or escalation could never open."""
+        open_beds = self.beds - self.rf_capacity - self.closed
+        self.open_n = self.site.escalation_open_at * open_beds
+        self.close_n = self.site.escalation_close_at * open_beds
+
+    def close_beds(self, n: int, t: float) -> None:
+        """Take n beds out of use (n < 0 reopens them); patients in them stay until they leave."""
+        self.closed += n
+        self.capacity -= n
+        self.rec.closed_area += n * self.rec.rest(t)
+        self._thresholds()
+        if self.esc_beds and not self.esc_open and self.occupied >= self.open_n:
+            self.open_escalation(t)  # serves the ED queue too
+        self._serve_queue()
+
+    def left(self, p, t: float) -> None:
+        """Patient p leaves its acute bed at t."""
+        if p.mo <= t:
+            self.mo_left += 1
+        if p.fenced:
+            self.rf_occupied -= 1
+        else:
+            self.freed_bed(t)
+
+    def mo_now(self, t: float) -> int:
+        heap = self.mo_heap
+        while heap and heap[0] <= t:
+            heapq.heappop(heap)
+            self.mo_started += 1
+        return self.mo_started - self.mo_left
+
+    def census(self, t: float) -> tuple:
+        """The census row at t, in CENSUS_FIELDS order; the counts since the previous census
+        start again from zero."""
+        rec = self.rec
+        since, rec.since_census = rec.since_census, [0, 0, 0]
+        return (self.occupied + self.rf_occupied, self.mo_now(t), len(self.queue),
+                self.capacity + self.rf_capacity, self.esc_beds if self.esc_open else 0,
+                sum(len(p.queue) for p in self.places.values()), self.opel, *since)

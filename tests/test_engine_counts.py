@@ -1,0 +1,127 @@
+"""Figures a planner reads, checked against what happened (issue 9, "figures that are wrong").
+
+Each test runs one short replication through the model itself; the numbers it is checked
+against come from the event log, the census or simple arithmetic on the run's clock.
+"""
+
+import math
+
+import numpy as np
+import pytest
+
+import bedflow
+from bedflow.model import Model, run_replication
+
+
+def cfg(*overrides):
+    return bedflow.compose(list(overrides) + ["sim.progress=false"])
+
+
+def row(out, site):
+    return next(r for r in out["rows"] if r["site"] == site)
+
+
+def test_a_site_with_no_beds_reports_everyone_still_waiting():
+    """No beds, no warm-up: every arrival is still in ED at T and has waited T - arrival. The
+    arrivals are Poisson at a constant rate, so the arrival times are uniform on [0, T): the mean
+    wait is T/2 (standard error T / sqrt(12 n)) and (T - 0.5) / T of them have passed 12 hours."""
+    T = 30.0
+    out = run_replication(cfg("system=single_ward", "system.sites.ward.beds=0",
+                              "sim.warmup_days=0", f"sim.horizon_days={T:g}"), 0)
+    r = row(out, "ward")
+    n = r["emergency_arrivals"]
+    assert n > 50 and r["admissions"] == 0
+    assert r["still_waiting_at_end"] == n
+    se = 24 * T / math.sqrt(12 * n)
+    assert abs(r["mean_wait_hours"] - 24 * T / 2) < 4 * se
+    p12 = (T - 0.5) / T
+    assert abs(r["waits_over_12h"] - n * p12) < 4 * math.sqrt(n * p12 * (1 - p12)) + 1
+    assert r["waits_over_4h"] >= r["waits_over_12h"]
+    assert r["p95_wait_hours"] >= r["mean_wait_hours"]
+
+
+def test_medway_without_beds_reports_its_waits():
+    out = run_replication(cfg("system.sites.medway.beds=0", "sim.warmup_days=2",
+                              "sim.horizon_days=6"), 0)
+    r = row(out, "medway")
+    assert r["admissions"] == 0 and r["still_waiting_at_end"] > 300
+    assert r["mean_wait_hours"] > 24 and r["waits_over_12h"] > 200
+    assert all(row(out, s)["still_waiting_at_end"] >= 0 for s in out["sites"])
+
+
+def test_a_percentile_is_never_below_the_mean():
+    """18 beds for 18 erlangs: the queue grows without bound for 1,000 days (mean wait ~ weeks).
+    A p95 capped by a histogram's last bin came out below the mean; it must be above or unknown."""
+    out = run_replication(cfg("system=single_ward", "system.sites.ward.beds=18",
+                              "sim.horizon_days=1000"), 0)
+    r = row(out, "ward")
+    assert r["mean_wait_hours"] > 168
+    assert not r["p95_wait_hours"] < r["mean_wait_hours"]  # NaN (unknown) passes, a cap does not
+
+
+def test_electives_read_todays_opel_level():
+    """Electives stop at OPEL 3 (85% of the 20 beds). On every weekday whose census reports level
+    3 or more, the whole of that morning's batch must have been cancelled; and at a lower level
+    (at least four beds free, batches of two, no rebooking) none of it. Yesterday's level, which
+    electives read before the fix, breaks both on many days."""
+    c = cfg("system=single_ward", "system.sites.ward.elective_per_weekday=2",
+            "system.sites.ward.emergency_per_day=2.5", "system.opel.thresholds=[0.70,0.85,0.95]", "system.opel.stop_electives_at=3",
+            "system.electives.rebook_after_days=10000", "sim.horizon_days=400")
+    m = Model(c, 0).run()
+    lvl = m.census["opel_level"][:, 0]
+    canc = m.census["elective_cancelled"][:, 0]
+    weekday = np.array([m.cal.weekday(d) < 5 for d in m.census_days])
+    high = weekday & (lvl >= 3)
+    low = weekday & (lvl < 3)
+    assert high.sum() > 20 and low.sum() > 20
+    assert (canc[high] == 2).all()
+    assert (canc[low] == 0).all()
+
+
+def test_every_census_row_counts_the_24_hours_before_it():
+    """Admissions in each row are the emergency admissions in (census - 24 h, census], counted
+    again from the event log; the first row after a one-day warm-up included."""
+    c = cfg("system=single_ward", "sim.warmup_days=1", "sim.horizon_days=20",
+            "sim.event_log=true", "system.sites.ward.beds=200")
+    out = run_replication(c, 0)
+    ev = out["events"]
+    adm = np.sort(ev.loc[(ev["event"] == "admitted") & (ev["time"] > 0), "time"].to_numpy())
+    h = c.sim.census_hour / 24.0
+    for i, d in enumerate(out["census_days"]):
+        t = d + h
+        expected = np.searchsorted(adm, t, "right") - np.searchsorted(adm, t - 1.0, "right")
+        assert out["census"]["admissions"][i, 0] == expected, (i, d)
+
+
+def _release_times(model, site, pool):
+    """Times at which the warm start's downstream patients of one pool leave their places."""
+    ward = next(w for w in model.wards if w.sid == site)
+    release = ward.places[pool].release
+    return sorted(t for t, _, _, ev in model.env._queue if release in (ev.callbacks or []))
+
+
+@pytest.mark.parametrize("change", ["system.sites.medway.beds=300",
+                                    "system.sites.medway.downstream.P1=5"])
+def test_warm_start_draws_serve_one_purpose(change):
+    """Changing the beds or one pool's places must leave another pool's warm-start residuals
+    alone (common random numbers across capacity changes)."""
+    def p2(*extra):
+        m = Model(cfg("sim.warmup_days=5", "sim.horizon_days=10", *extra), 0)
+        m.warm_start(next(w for w in m.wards if w.sid == "medway"))
+        return _release_times(m, "medway", "P2")
+
+    base, changed = p2(), p2(change)
+    assert len(base) > 10 and base == changed
+
+
+def test_intervention_cost_comes_from_the_config_not_the_replications():
+    c = cfg("intervention=discharge_to_assess", "sim.warmup_days=2", "sim.horizon_days=5",
+            "sim.replications=2")
+    assert "intervention_cost" not in row(run_replication(c, 0), "medway")
+    from bedflow.interventions import site_cost
+
+    res = bedflow.simulate(c)
+    for sid, site in c.system.sites.items():
+        got = res.replications.loc[res.replications["site"] == sid, "intervention_cost"]
+        assert (got == site_cost(c, site.downstream.P1)).all() and len(got) == 2
+    assert (res.baseline.replications["intervention_cost"] == 0).all()
