@@ -129,7 +129,8 @@ class Downstream:
 
 @dataclass
 class Opel:
-    """OPEL-style escalation levels, declared daily at the census from occupied / open base beds."""
+    """OPEL-style escalation levels, declared each morning before the elective list from occupied /
+    open base beds."""
 
     thresholds: List[float] = field(default_factory=lambda: [0.85, 0.92, 0.97])  # OPEL 2, 3, 4
     stop_electives_at: int = 5  # electives stop at this level or above (5: never)
