@@ -31,6 +31,8 @@ _HYDRA_FLAGS = ("--help", "-h", "--hydra-help", "--version", "--cfg", "-c", "--r
 #: the deepest folder on the way to the run folder that existed before the run: a run that
 #: fails removes what it made, up to here and never beyond
 _existed: Path | None = None
+#: when the run folder itself existed (a rerun into it, `hydra.run.dir=.`): what was in it
+_kept: frozenset = frozenset()
 
 
 def check_writable(key: str, folder: str) -> Path:
@@ -48,9 +50,19 @@ def check_writable(key: str, folder: str) -> Path:
     return base
 
 
-def remove_run_folder(out: Path, existed: Path | None) -> None:
-    """Remove a run folder and the parents it made that are now empty (`results/<date>/`)."""
+def remove_run_folder(out: Path, existed: Path | None, kept: frozenset = frozenset()) -> None:
+    """Remove what a failed run made: its folder and the parents it made that are now empty
+    (`results/<date>/`). A folder that was there before keeps everything that was in it (`kept`):
+    an interrupted rerun must never cost a user their files."""
     out = Path(out).absolute()
+    if existed == out:
+        for entry in out.iterdir():
+            if entry.name not in kept:
+                if entry.is_dir() and not entry.is_symlink():
+                    shutil.rmtree(entry, ignore_errors=True)
+                else:
+                    entry.unlink(missing_ok=True)
+        return
     shutil.rmtree(out, ignore_errors=True)
     for parent in out.parents:
         if existed is None or parent == existed or existed not in parent.parents:
@@ -101,7 +113,7 @@ def _run(cfg, out: Path, overrides: list[str]) -> None:
         fail(str(e))
     finally:
         if not done:  # nothing half-written is left behind, nor an empty results/<date>/
-            remove_run_folder(out, _existed)
+            remove_run_folder(out, _existed, _kept)
     print(format_table(results))
     if results.comparison is not None:
         print()
@@ -123,7 +135,7 @@ def _register_sweeper() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    global _existed
+    global _existed, _kept
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         try:
@@ -139,6 +151,8 @@ def main(argv: list[str] | None = None) -> None:
                 _, folders = compose_with_folders(sweep.check_command_line(argv, multirun=True))
                 key = "hydra.sweep.dir"
             _existed = check_writable(key, folders[key]) if key in folders else None
+            reuse = _existed is not None and _existed == Path(folders[key]).absolute()
+            _kept = frozenset(e.name for e in _existed.iterdir()) if reuse else frozenset()
             cdir = str(config_dir())
             register()  # the schema config.yaml names, for Hydra's own flags too
             _register_sweeper()

@@ -176,6 +176,29 @@ def test_a_crash_leaves_no_run_folder_nor_its_date_folder(tmp_path, monkeypatch,
     assert not list(tmp_path.iterdir())
 
 
+@pytest.mark.parametrize("folder", ["mine", "."], ids=["existing folder", "the working folder"])
+def test_a_crash_in_an_existing_folder_removes_only_what_the_run_made(
+        folder, tmp_path, monkeypatch, capsys):
+    """A rerun into a folder that holds a user's files (an earlier run, `hydra.run.dir=.`) and
+    then fails or is interrupted must leave those files; it used to delete the whole folder."""
+    from bedflow import runner
+    from bedflow.cli import main
+
+    def crash(*a, **k):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(runner, "simulate", crash)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / folder).mkdir(exist_ok=True)
+    (tmp_path / folder / "keep.txt").write_text("a planner's notes")
+    (tmp_path / folder / "earlier").mkdir()
+    with pytest.raises(SystemExit) as e:
+        main(QUICK + [f"hydra.run.dir={folder}"])
+    assert e.value.code == 1 and "a bug" in capsys.readouterr().err
+    assert sorted(p.name for p in (tmp_path / folder).iterdir()) == ["earlier", "keep.txt"]
+    assert (tmp_path / folder / "keep.txt").read_text() == "a planner's notes"
+
+
 # --------------------------------------------------------------------------- short horizons
 
 @pytest.mark.parametrize("days", range(1, 10))
