@@ -12,6 +12,8 @@ comparison against every intervention off (`comparison.csv`) as `effect_<kpi>` c
 the baseline point, paired replication by replication (same seeds, same patients), which is far
 narrower than the difference of two separate intervals; a point that ran other replications
 than the baseline gets no change (and a warning), never a pairing of what both happen to have.
+A percentile's change is unknown (NaN) when it fell beyond the recorded range in any replication
+of either point, with `<kpi>_change_note` saying in how many.
 
 Charts: `sweep_<kpi>.png` for the system, `sweep_<kpi>_<site>.png` with `--site`. Intervals of
 levels (counts, means, shares) are shown from 0, like the run tables; sweep.parquet keeps them
@@ -36,7 +38,7 @@ import pandas as pd
 
 from . import sweep as sw
 from .compare import KPIS as EFFECTS
-from .results import HEADLINE, system_rows
+from .results import HEADLINE, PERCENTILE_OF, beyond_range, system_rows
 from .stats import common_replications, paired
 
 TABLE = "sweep.parquet"
@@ -169,8 +171,13 @@ def _changes(point: Path, base: Path) -> pd.DataFrame:
         row = {"site": site}
         for kpi in HEADLINE:
             if kpi in a[site] and kpi in b[site]:
+                pa, pb = a[site].loc[reps], b[site].loc[reps]
+                change = paired(pa[kpi], pb[kpi])
+                note = beyond_range(kpi, pa, pb)
+                if kpi in PERCENTILE_OF:
+                    row[f"{kpi}_change_note"] = note
                 row[f"{kpi}_change"], row[f"{kpi}_change_ci_low"], row[f"{kpi}_change_ci_high"] = \
-                    paired(a[site].loc[reps, kpi], b[site].loc[reps, kpi])
+                    (math.nan,) * 3 if note else change
         rows.append(row)
     return pd.DataFrame(rows)
 

@@ -13,6 +13,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from .results import beyond_range
 from .stats import common_replications, mean_ci, paired, t975
 
 #: Sign convention, one for every row: a difference is scenario minus baseline (positive: more
@@ -82,14 +83,19 @@ def compare(baseline, scenario) -> pd.DataFrame:
         b, s = b.loc[reps], s.loc[reps]
         for kpi, (col, sign, label) in KPIS.items():
             bv, sv = b[col].to_numpy(float), s[col].to_numpy(float)
-            dm, dlo, dhi = paired(sv, bv) if sign > 0 else paired(bv, sv)
-            ulo, uhi = _unpaired(sign * sv, sign * bv)
+            note = beyond_range(col, b, s)
+            if note:  # a percentile beyond the range somewhere: unknown, not the rest's average
+                bm = sm = dm = dlo = dhi = ulo = uhi = math.nan
+            else:
+                bm, sm = mean_ci(bv)[0], mean_ci(sv)[0]
+                dm, dlo, dhi = paired(sv, bv) if sign > 0 else paired(bv, sv)
+                ulo, uhi = _unpaired(sign * sv, sign * bv)
             rows.append({
                 "kpi": kpi, "site": site, "label": label,
-                "baseline_mean": mean_ci(bv)[0], "scenario_mean": mean_ci(sv)[0],
+                "baseline_mean": bm, "scenario_mean": sm,
                 "difference_mean": dm, "difference_ci_low": dlo, "difference_ci_high": dhi,
                 "unpaired_ci_low": ulo, "unpaired_ci_high": uhi,
                 "difference": "scenario - baseline" if sign > 0 else "baseline - scenario",
-                "replications": len(reps),
+                "replications": len(reps), "note": note,
             })
     return pd.DataFrame(rows)

@@ -68,6 +68,23 @@ def system_rows(replications: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def beyond_range(kpi: str, *runs: pd.DataFrame) -> str:
+    """The note for a percentile KPI that fell beyond the recorded range in some replication of
+    any of `runs` (rows paired replication by replication), "" otherwise. With a note, the mean
+    over replications, or a paired change in it, is unknown: averaging the rest would put it
+    silently below the truth."""
+    mean = PERCENTILE_OF.get(kpi)
+    beyond = None
+    for df in runs:
+        if mean is None or kpi not in df or mean not in df:
+            continue
+        b = np.isnan(df[kpi].to_numpy(float)) & np.isfinite(df[mean].to_numpy(float))
+        beyond = b if beyond is None else beyond | b
+    if beyond is None or not beyond.any():
+        return ""
+    return f"{BEYOND} in {beyond.sum()} of {len(beyond)} replications"
+
+
 def summarise(replications: pd.DataFrame, system: pd.DataFrame) -> pd.DataFrame:
     """One row per (site, KPI): mean and 95% interval over replications; the system first.
 
@@ -81,14 +98,10 @@ def summarise(replications: pd.DataFrame, system: pd.DataFrame) -> pd.DataFrame:
         for kpi, label in HEADLINE.items():
             if kpi not in df:
                 continue
-            x = df[kpi].to_numpy(float)
-            m, lo, hi = mean_ci(x)
-            note = ""
-            if kpi in PERCENTILE_OF and PERCENTILE_OF[kpi] in df:
-                beyond = np.isnan(x) & np.isfinite(df[PERCENTILE_OF[kpi]].to_numpy(float))
-                if beyond.any():
-                    m = lo = hi = np.nan
-                    note = f"{BEYOND} in {beyond.sum()} of {len(x)} replications"
+            m, lo, hi = mean_ci(df[kpi].to_numpy(float))
+            note = beyond_range(kpi, df)
+            if note:
+                m = lo = hi = np.nan
             rows.append({"site": site, "kpi": kpi, "label": label, "mean": m,
                          "ci_low": lo, "ci_high": hi, "replications": len(df), "note": note})
     return pd.DataFrame(rows)

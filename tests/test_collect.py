@@ -143,3 +143,35 @@ def test_heat_map_of_a_change_is_centred_on_zero_and_hatches_no_clear_effect():
     assert len(hatched) == 2  # the two cells whose interval includes 0
     texts = [t.get_text() for t in fig.axes[0].texts]
     assert any("[-1, 1.2]" in t for t in texts)  # the interval is in the cell
+
+
+def _point(folder, p95, mean_wait):
+    """A point folder holding only its replications: one ward, three replications."""
+    folder.mkdir()
+    n = len(p95)
+    pd.DataFrame({"site": "ward", "replication": range(n), "admissions": 100, "discharges": 100,
+                  "mean_occupied": 10.0, "mean_available_beds": 20.0,
+                  "mean_medically_optimised": 1.0, "mean_delay_days": 1.0,
+                  "opel1_days": 1, "opel2_days": 0, "opel3_days": 0, "opel4_days": 0,
+                  "mean_wait_hours": mean_wait, "p95_wait_hours": p95}
+                 ).to_parquet(folder / "replications.parquet", index=False)
+    return folder
+
+
+def test_a_change_in_a_percentile_beyond_the_range_in_one_replication_is_unknown(tmp_path):
+    """Replication 1 of the point waited beyond the recorded range (p95 NaN, mean finite): the
+    mean of the other two differences would be below the truth, so the change is NaN and says
+    why; where the NaN is an empty histogram (no waits, mean NaN too), nothing is noted."""
+    base = _point(tmp_path / "base", [10.0, 12.0, 14.0], [2.0, 2.0, 2.0])
+    point = _point(tmp_path / "point", [9.0, np.nan, 11.0], [2.0, 3.0, 2.0])
+    ward = col._changes(point, base).set_index("site").loc["ward"]
+    assert np.isnan(ward[["p95_wait_hours_change", "p95_wait_hours_change_ci_low",
+                          "p95_wait_hours_change_ci_high"]].astype(float)).all()
+    assert ward["p95_wait_hours_change_note"] == "beyond the recorded range in 1 of 3 replications"
+    # the baseline's replications count too, each replication once
+    ward = col._changes(base, point).set_index("site").loc["ward"]
+    assert ward["p95_wait_hours_change_note"] == "beyond the recorded range in 1 of 3 replications"
+    empty = _point(tmp_path / "empty", [9.0, np.nan, 11.0], [2.0, np.nan, 2.0])
+    ward = col._changes(empty, base).set_index("site").loc["ward"]
+    assert ward["p95_wait_hours_change_note"] == ""
+    assert ward["p95_wait_hours_change"] == pytest.approx(-2.0)  # (-1 - 3) / 2, no NaN hidden

@@ -125,3 +125,30 @@ def test_intervention_cost_comes_from_the_config_not_the_replications():
         got = res.replications.loc[res.replications["site"] == sid, "intervention_cost"]
         assert (got == site_cost(c, site.downstream.P1)).all() and len(got) == 2
     assert (res.baseline.replications["intervention_cost"] == 0).all()
+
+
+def test_waits_at_the_warm_up_edge_are_counted_by_admission():
+    """A wait belongs to the window when its admission does (or when the patient is still in ED
+    at T), whenever the patient arrived. Recounted from the event log on an overloaded ward (22.5
+    erlangs on 20 beds), where a queue stands at the end of the warm-up: count, waits over 4 and
+    12 hours and the mean wait from the decision to admit (arrival) must agree exactly."""
+    w, T = 5.0, 25.0
+    c = cfg("system=single_ward", "system.sites.ward.emergency_per_day=4.5", "sim.event_log=true",
+            f"sim.warmup_days={w:g}", f"sim.horizon_days={T - w:g}")
+    out = run_replication(c, 0)
+    r = row(out, "ward")
+    ev = out["events"].set_index("patient")
+    arrival = ev.loc[ev["event"] == "arrival", "time"]
+    admitted = ev.loc[ev["event"] == "admitted", "time"]
+    queued = ev.loc[ev["event"] == "ed_wait_begins"].index
+    waiting = queued.difference(admitted.index)  # in ED at T
+    ended = admitted[admitted >= w]
+    hours = np.concatenate([(ended - arrival.loc[ended.index]).to_numpy(),
+                            T - arrival.loc[waiting].to_numpy()]) * 24.0
+    straddle = (arrival.loc[ended.index] < w).sum()  # arrived in the warm-up, admitted after
+    assert straddle > 5 and len(waiting) > 5 and (hours > 12.0).sum() > 5
+    assert r["admissions"] == len(ended) and r["still_waiting_at_end"] == len(waiting)
+    assert r["admissions"] + r["still_waiting_at_end"] == len(hours)
+    assert r["waits_over_4h"] == (hours > 4.0).sum()
+    assert r["waits_over_12h"] == (hours > 12.0).sum()
+    assert r["mean_wait_hours"] == pytest.approx(hours.mean(), rel=1e-12)

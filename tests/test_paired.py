@@ -54,3 +54,25 @@ def test_compare_uses_one_convention_and_refuses_other_replications():
     assert not any("net" in k or "saved" in k for k in KPIS)
     with pytest.raises(ValueError, match="only the scenario has 4"):
         compare(fake(BASE[:4], range(4)), fake(SCEN, range(5)))
+
+
+def test_a_percentile_beyond_the_range_in_one_replication_leaves_its_difference_unknown(
+        monkeypatch):
+    """Were a percentile compared, a NaN beside a finite mean in any replication of either run
+    must make the means and the difference NaN with the note, not the average of the rest."""
+    import bedflow.compare as cmp
+
+    monkeypatch.setitem(cmp.KPIS, "p95_wait_hours",
+                        ("p95_wait_hours", +1, "ED wait, 95th percentile (scenario - baseline)"))
+    base, scen = fake(BASE, range(5)), fake(SCEN, range(5))
+    for run, p95 in ((base, [20.0, 21.0, 22.0, 23.0, 24.0]),
+                     (scen, [18.0, float("nan"), 19.0, 20.0, 21.0])):
+        for df in (run.system, run.replications):
+            df["mean_wait_hours"], df["p95_wait_hours"] = 2.0, p95
+    c = compare(base, scen).set_index(["site", "kpi"])
+    for site in ("system", "ward"):
+        r = c.loc[(site, "p95_wait_hours")]
+        assert math.isnan(r["difference_mean"]) and math.isnan(r["difference_ci_low"])
+        assert math.isnan(r["scenario_mean"])
+        assert r["note"] == "beyond the recorded range in 1 of 5 replications"
+        assert c.loc[(site, "mean_wait_hours"), "note"] == ""

@@ -145,3 +145,39 @@ def test_each_draw_has_its_own_stream():
     a, b = log_stay[pathway == "P0"], log_stay[pathway == "P1"]
     se = math.sqrt(a.var() / len(a) + b.var() / len(b))
     assert abs(a.mean() - b.mean()) < 4.5 * se, (a.mean(), b.mean(), se)
+
+
+def _downstream_services(cfg, monkeypatch):
+    """(pathway, days in the downstream place) per emergency patient who reached the place
+    (pid -> tuple), collected where the model hands the patient to the place."""
+    from bedflow.model import Model
+    from bedflow.patient import EMERGENCY
+    from bedflow.recorder import SiteRecorder
+
+    seen = {}
+
+    def awaiting_place(self, p, t):
+        if p.kind == EMERGENCY:
+            seen[p.pid] = (p.pathway, p.service)
+
+    monkeypatch.setattr(SiteRecorder, "awaiting_place", awaiting_place)
+    Model(cfg, 0).run()
+    return seen
+
+
+def test_home_first_changes_no_other_patients_downstream_stay(monkeypatch):
+    """Discharge to assess sends some would-be P2/P3 patients home first on P1: every other
+    patient must hold its downstream place for the same time as in the baseline (its service
+    time is read by arrival number, not taken in turn from a stream the moved patients share)."""
+    over = ["sim.warmup_days=0", "sim.horizon_days=40", "sim.event_log=false"]
+    base = _downstream_services(_two_sites(over), monkeypatch)
+    scen = _downstream_services(_two_sites(over + ["intervention=[discharge_to_assess]"]),
+                                monkeypatch)
+    both = base.keys() & scen.keys()
+    same = [k for k in both if base[k][0] == scen[k][0]]
+    moved = [k for k in both if base[k][0] != scen[k][0]]
+    assert len(same) > 200 and len(moved) > 10  # many kept their pathway, some went home first
+    assert all(scen[k][0] == 1 for k in moved)
+    assert {base[k][0] for k in same} == {1, 2, 3}
+    assert all(base[k][1] > 0 for k in same)
+    assert [scen[k][1] for k in sorted(same)] == [base[k][1] for k in sorted(same)]
