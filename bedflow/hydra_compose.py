@@ -11,6 +11,7 @@ import difflib
 import re
 from pathlib import Path
 
+import yaml
 from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 from hydra.errors import HydraException
 from omegaconf.errors import OmegaConfBaseException
@@ -116,9 +117,24 @@ def _compose(overrides: list[str] | None, with_hydra: bool) -> DictConfig:
                                  return_hydra_config=with_hydra)
     except (HydraException, OmegaConfBaseException) as e:
         raise ConfigError(one_line(e)) from None
+    except yaml.YAMLError as e:  # a slip in a YAML file: a missing colon, a duplicate key
+        raise ConfigError(_yaml_line(e)) from None
     except AssertionError as e:  # OmegaConf, for an override below a node that is None
         raise ConfigError(_below_nothing(overrides or []) or f"could not apply the overrides: {e}") \
             from None
+
+
+def _yaml_line(e: "yaml.YAMLError") -> str:
+    """`file line N: problem` for a YAML error, whose own text spans several lines."""
+    mark = getattr(e, "problem_mark", None)
+    problem = getattr(e, "problem", None) or str(e).strip().splitlines()[0]
+    if mark is None:
+        return f"a YAML file cannot be read: {problem}"
+    try:
+        name = Path(mark.name).resolve().relative_to(config_dir().parent)
+    except (ValueError, OSError):
+        name = mark.name
+    return f"{name} line {mark.line + 1}: {problem}"
 
 
 def _below_nothing(overrides: list[str]) -> str | None:

@@ -103,3 +103,27 @@ def test_from_the_shell(tmp_path):
     assert p.returncode == 2
     assert p.stderr == "bedflow: error: sim.seed: must be a non-negative integer, got -1\n"
     assert p.stdout == "" and not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("slip,message", [
+    (lambda s: s.replace("beds: ", "beds ", 1), "line 12: could not find expected ':'"),
+    (lambda s: s.replace("    beds: 20", "    beds: 20\n    beds: 21", 1),
+     "line 12: found duplicate key beds"),
+], ids=["missing colon", "duplicate key"])
+def test_a_slip_in_a_copied_system_file_names_file_and_line(slip, message, tmp_path, monkeypatch):
+    """docs/your-trust.md has planners copy a system file and type their figures in: a YAML slip
+    there was a 100-line traceback with exit 1."""
+    import shutil
+
+    from bedflow import hydra_compose
+    from bedflow.config import ConfigError
+
+    configs = tmp_path / "configs"
+    shutil.copytree(hydra_compose.config_dir(), configs)
+    text = (configs / "system" / "single_ward.yaml").read_text()
+    assert "    beds: 20 " in text
+    (configs / "system" / "my_trust.yaml").write_text(slip(text))
+    monkeypatch.setattr(hydra_compose, "config_dir", lambda: configs)
+    with pytest.raises(ConfigError) as e:
+        hydra_compose.compose(["system=my_trust"])
+    assert str(e.value) == f"configs/system/my_trust.yaml {message}"
