@@ -526,6 +526,14 @@ def _site(key: str, site: str, cfg: Config, allow_all: bool = False) -> None:
         _fail(key, f"unknown site {site!r} (sites: {known})")
 
 
+def _surge_factor(key: str, value: float) -> None:
+    """A surge multiplies demand: 19 typed for "+19%" would be nineteen times the demand, more
+    than any winter has brought (the worst weeks are under twice an ordinary one)."""
+    if value > 4.0:
+        _fail(key, f"{value:g} is {value:g} times the demand; for +{value:g}% use "
+                   f"{1 + value / 100:g} (surge factors above 4 are refused)")
+
+
 def _check_scenario(cfg: Config) -> None:
     sc, sim = cfg.scenario, cfg.sim
     for i, s in enumerate(sc.surges):
@@ -533,6 +541,7 @@ def _check_scenario(cfg: Config) -> None:
         _site(f"{k}.site", s.site, cfg, allow_all=True)
         _date_range(k, s.start, s.end, sim)
         _at_least(f"{k}.factor", s.factor, 1.0)
+        _surge_factor(f"{k}.factor", s.factor)
         _at_least(f"{k}.ramp_days", s.ramp_days, 0.0)
         _at_least(f"{k}.los_factor", s.los_factor, 0.0)
         if s.los_factor == 0:

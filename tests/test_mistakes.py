@@ -36,6 +36,8 @@ RUN_MISTAKES = [
     (["sim.start_date=2016-02-30"], "sim.start_date: 2016-02-30 does not exist"),
     (["sim.start_date=2016-2-3"], "sim.start_date: must be an ISO date (YYYY-MM-DD)"),
     ([FENCE], "scenario.ring_fenced: 30 beds ring-fenced at ward, which has 20"),
+    (["scenario.surges=[{site:ward,start:'2016-03-03',end:'2016-03-05',factor:19}]"],
+     "scenario.surges[0].factor: 19 is 19 times the demand; for +19% use 1.19"),
     (["scenario.ring_fenced=[{site:ward,beds:15}]",
       f"scenario.closures=[{closure('2016-03-04', '2016-03-06', 10)}]"],
      "scenario.closures[0]: 10 beds closed and 15 ring-fenced at ward on 2016-03-04, which has 20"),
