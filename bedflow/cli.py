@@ -31,6 +31,8 @@ _HYDRA_FLAGS = ("--help", "-h", "--hydra-help", "--version", "--cfg", "-c", "--r
 #: the deepest folder on the way to the run folder that existed before the run: a run that
 #: fails removes what it made, up to here and never beyond
 _existed: Path | None = None
+#: the run folder bedflow made before Hydra started (see claim_run_folder)
+_claimed: Path | None = None
 #: when the run folder itself existed (a rerun into it, `hydra.run.dir=.`): what was in it
 _kept: frozenset = frozenset()
 
@@ -48,6 +50,22 @@ def check_writable(key: str, folder: str) -> Path:
         raise ConfigError(f"{key}: cannot write {folder}: no folder can be made in {base} "
                           f"({e.strerror or e})") from None
     return base
+
+
+def claim_run_folder(folder: str) -> Path:
+    """Make the run folder now, under a name no other run holds: two runs started in the same
+    second (two terminals, a script) were both named by the second and wrote into one folder.
+    The second run gets `<time>-2`, and so on."""
+    path = Path(folder).absolute()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for k in range(1, 1000):
+        candidate = path if k == 1 else path.with_name(f"{path.name}-{k}")
+        try:
+            candidate.mkdir()
+            return candidate
+        except FileExistsError:
+            continue
+    raise ConfigError(f"hydra.run.dir: {path} and 998 variants of it are taken")
 
 
 def remove_run_folder(out: Path, existed: Path | None, kept: frozenset = frozenset()) -> None:
@@ -135,7 +153,8 @@ def _register_sweeper() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    global _existed, _kept
+    global _existed, _kept, _claimed
+    _claimed = None
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         try:
@@ -153,6 +172,10 @@ def main(argv: list[str] | None = None) -> None:
             _existed = check_writable(key, folders[key]) if key in folders else None
             reuse = _existed is not None and _existed == Path(folders[key]).absolute()
             _kept = frozenset(e.name for e in _existed.iterdir()) if reuse else frozenset()
+            if key == "hydra.run.dir" and not any(a.startswith(key + "=") for a in argv):
+                claimed = _claimed = claim_run_folder(folders[key])  # the default name
+                argv = argv + [f"{key}='{claimed}'" if "'" not in str(claimed) else
+                               f"{key}={claimed}"]
             cdir = str(config_dir())
             register()  # the schema config.yaml names, for Hydra's own flags too
             _register_sweeper()
@@ -166,6 +189,8 @@ def main(argv: list[str] | None = None) -> None:
         run()
     except KeyboardInterrupt:
         _stop_local_launcher()
+        if _claimed is not None and not (_claimed / "summary.csv").exists():
+            remove_run_folder(_claimed, _existed)  # stopped before the run began writing
         interrupted()
     except BrokenPipeError:  # `bedflow --help | head`: the reader left; not an error of ours
         _quiet_stdout()

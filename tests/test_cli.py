@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -197,6 +198,28 @@ def test_a_crash_in_an_existing_folder_removes_only_what_the_run_made(
     assert e.value.code == 1 and "a bug" in capsys.readouterr().err
     assert sorted(p.name for p in (tmp_path / folder).iterdir()) == ["earlier", "keep.txt"]
     assert (tmp_path / folder / "keep.txt").read_text() == "a planner's notes"
+
+
+def test_runs_started_in_the_same_second_get_folders_of_their_own(tmp_path, monkeypatch, capsys):
+    """The default folder is named by the second: a second run in that second took the same
+    folder and overwrote the first's files without a word."""
+    import datetime as dt
+
+    from bedflow.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    now = dt.datetime.now()
+    taken = [tmp_path / "results" / f"{t:%Y-%m-%d}" / f"{t:%H-%M-%S}"
+             for t in (now + dt.timedelta(seconds=k) for k in range(4))]
+    for folder in taken:  # an earlier run holds this second and the next three
+        folder.mkdir(parents=True)
+        (folder / "summary.csv").write_text("an earlier run's figures")
+    main(QUICK + ["sim.progress=false"])
+    written = capsys.readouterr().out.strip().splitlines()[-1].split()[1]
+    assert any(written == f"{f}-2" for f in taken), written
+    for folder in taken:
+        assert (folder / "summary.csv").read_text() == "an earlier run's figures"
+    assert (Path(written) / "summary.csv").read_text() != "an earlier run's figures"
 
 
 # --------------------------------------------------------------------------- short horizons
