@@ -69,7 +69,7 @@ class SiteRecorder:
         "waits_over_4h", "waits_over_12h", "wait_hist", "elective_admitted", "elective_cancelled",
         "occupied_area", "mo_area", "ed_area", "escalation_area", "mo_patients", "delay_sum",
         "delay_n", "delay_hist", "discharges", "since_census", "prevented", "avoided",
-        "closed_area", "opel_days",
+        "closed_area", "opel_days", "before_noon",
     )
 
     def __init__(self, w: float, T: float):
@@ -88,6 +88,7 @@ class SiteRecorder:
         self.delay_n = 0
         self.delay_hist = Histogram(0.05, 1000.0)  # days; beyond it p95 is unknown
         self.discharges = 0
+        self.before_noon = 0  # discharges (leaving the acute bed) before 12:00
         self.prevented = 0  # emergency demand that never arose (prevention interventions)
         self.avoided = 0  # arrivals managed without an acute bed (front-door interventions)
         # counts since the previous 08:00 census (kept in the warm-up too, so the first row
@@ -120,8 +121,10 @@ class SiteRecorder:
             self.emergency_arrivals -= 1
             self.prevented += 1
 
-    def queued(self, p) -> None:
-        self.ed_area += self.rest(p.arrived)
+    def queued(self, p, t: float) -> None:
+        """p joins the ED queue for a bed at t (its decision to admit, or the end of its
+        admission process)."""
+        self.ed_area += self.rest(t)
 
     def admitted(self, p, t: float) -> None:
         r = self.rest(t)
@@ -166,6 +169,8 @@ class SiteRecorder:
         if t >= self.w:
             d = t - p.mo
             self.discharges += 1
+            if t % 1.0 < 0.5:
+                self.before_noon += 1
             self.delay_sum += d
             self.delay_n += 1
             if d > 0.0:
@@ -233,6 +238,7 @@ class SiteRecorder:
             "medically_optimised_patients": self.mo_patients,
             "mo_bed_days": self.mo_area,
             "discharges": self.discharges,
+            "discharges_before_noon": self.before_noon,
             "mean_delay_days": self.delay_sum / self.delay_n if self.delay_n else math.nan,
             "p95_delay_days": self.delay_hist.quantile(0.95),
             "escalation_bed_days": self.escalation_area,
@@ -292,9 +298,9 @@ class LoggedRecorder(SiteRecorder):
         self._add(p, "queue", how, p.arrived)
         self._add(p, "arrival_departure", "depart", p.arrived)
 
-    def queued(self, p) -> None:
-        super().queued(p)
-        self._add(p, "queue", "ed_wait_begins", p.arrived)
+    def queued(self, p, t: float) -> None:
+        super().queued(p, t)
+        self._add(p, "queue", "ed_wait_begins", t)
 
     def admitted(self, p, t: float) -> None:
         super().admitted(p, t)

@@ -32,6 +32,7 @@ class Ward:
         self.capacity = site.beds - ring_fenced
         self.occupied = 0
         self.queue: deque = deque()  # emergency patients waiting in ED, oldest first
+        self.admitting: set = set()  # in the admission process, not yet asking for a bed
         self.esc_beds = site.escalation_beds
         self.esc_open = False
         self.esc_forced = False  # held open by the OPEL level until the next declaration
