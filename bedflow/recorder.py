@@ -239,6 +239,8 @@ class SiteRecorder:
             "mo_bed_days": self.mo_area,
             "discharges": self.discharges,
             "discharges_before_noon": self.before_noon,
+            "discharges_before_noon_share":
+                self.before_noon / self.discharges if self.discharges else math.nan,
             "mean_delay_days": self.delay_sum / self.delay_n if self.delay_n else math.nan,
             "p95_delay_days": self.delay_hist.quantile(0.95),
             "escalation_bed_days": self.escalation_area,
