@@ -4,7 +4,8 @@ A patient arrives (emergency, by site) or is booked (elective), takes an acute b
 for one, stays for an acute length of stay, becomes medically optimised (MO), goes through a
 discharge process delay that runs slower at weekends, and, on pathways P1-P3, waits for a
 downstream place while still holding the acute bed. Delayed discharge is whatever those finite
-places and delays produce; nothing is typed in as "delay days".
+places and delays produce; nothing is typed in as "delay days". Time of day (opt-in, see
+docs/model.md): demand by hour, an admission process before the bed, and a leaving hour.
 
 Layers: a `Patient` (bedflow.patient) carries what was drawn for one person through the
 steps here, which are about flow only; a site's state (beds, queues, places, what the census
@@ -263,10 +264,10 @@ class Model:
         """From the decision to admit, p.admit_delay of allocation, cleaning and transfer pass
         before p can take a bed; the ED wait clock runs from the decision."""
         ward = p.ward
-        ward.admitting.add(p)
+        ward.admitting[p] = None
 
         def done(_) -> None:
-            ward.admitting.discard(p)
+            del ward.admitting[p]
             self.emergency(p, self.env.now)
 
         self.env.timeout(p.admit_delay).callbacks.append(done)

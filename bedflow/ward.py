@@ -32,7 +32,9 @@ class Ward:
         self.capacity = site.beds - ring_fenced
         self.occupied = 0
         self.queue: deque = deque()  # emergency patients waiting in ED, oldest first
-        self.admitting: set = set()  # in the admission process, not yet asking for a bed
+        # in the admission process, not yet asking for a bed (a dict keeps arrival order, so the
+        # waits still running at the end are added in the same order every run)
+        self.admitting: dict = {}
         self.esc_beds = site.escalation_beds
         self.esc_open = False
         self.esc_forced = False  # held open by the OPEL level until the next declaration
