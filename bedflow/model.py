@@ -253,7 +253,7 @@ class Model:
             ward.took_bed(t)
             self.admit(p, t)
         elif self.divert:
-            ward.rec.turned_away(p, "diverted")
+            ward.rec.turned_away(p, "diverted", t)
         else:
             p.wake = self.env.event()  # the bed is counted as taken by whoever hands it over
             p.wake.callbacks.append(lambda _: self.admit(p, self.env.now))
@@ -265,6 +265,7 @@ class Model:
         before p can take a bed; the ED wait clock runs from the decision."""
         ward = p.ward
         ward.admitting[p] = None
+        ward.rec.admission_process(p)
 
         def done(_) -> None:
             del ward.admitting[p]

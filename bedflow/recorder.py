@@ -109,8 +109,11 @@ class SiteRecorder:
         if p.kind == EMERGENCY and p.arrived >= self.w:
             self.emergency_arrivals += 1
 
-    def turned_away(self, p, how: str) -> None:
-        """`diverted`, `admission_avoided` (front door) or `demand_prevented` (never arose)."""
+    def turned_away(self, p, how: str, t: float = 0.0) -> None:
+        """`diverted` (at t), `admission_avoided` (front door) or `demand_prevented` (never
+        arose)."""
+        if how == "diverted" and p.admit_delay > 0.0:  # after the admission process: out of ED
+            self.ed_area -= self.rest(t)
         if p.arrived < self.w:
             return
         if how == "diverted":
@@ -121,15 +124,20 @@ class SiteRecorder:
             self.emergency_arrivals -= 1
             self.prevented += 1
 
+    def admission_process(self, p) -> None:
+        """p is in ED from its decision to admit, through the admission process, to a bed."""
+        self.ed_area += self.rest(p.arrived)
+
     def queued(self, p, t: float) -> None:
         """p joins the ED queue for a bed at t (its decision to admit, or the end of its
-        admission process)."""
-        self.ed_area += self.rest(t)
+        admission process, when it is in ED already)."""
+        if p.admit_delay == 0.0:
+            self.ed_area += self.rest(t)
 
     def admitted(self, p, t: float) -> None:
         r = self.rest(t)
         if p.kind == EMERGENCY:
-            if p.wake is not None:  # waited in ED
+            if p.wake is not None or p.admit_delay > 0.0:  # waited in ED
                 self.ed_area -= r
             self.occupied_area += r
             hours = (t - p.arrived) * 24.0
@@ -295,14 +303,20 @@ class LoggedRecorder(SiteRecorder):
         super().arrived(p)
         self._add(p, "arrival_departure", "arrival", p.arrived)
 
-    def turned_away(self, p, how: str) -> None:
-        super().turned_away(p, how)
-        self._add(p, "queue", how, p.arrived)
-        self._add(p, "arrival_departure", "depart", p.arrived)
+    def turned_away(self, p, how: str, t: float = 0.0) -> None:
+        super().turned_away(p, how, t)
+        t = max(t, p.arrived)
+        self._add(p, "queue", how, t)
+        self._add(p, "arrival_departure", "depart", t)
+
+    def admission_process(self, p) -> None:
+        super().admission_process(p)
+        self._add(p, "queue", "ed_wait_begins", p.arrived)
 
     def queued(self, p, t: float) -> None:
         super().queued(p, t)
-        self._add(p, "queue", "ed_wait_begins", t)
+        if p.admit_delay == 0.0:
+            self._add(p, "queue", "ed_wait_begins", t)
 
     def admitted(self, p, t: float) -> None:
         super().admitted(p, t)

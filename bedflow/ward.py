@@ -116,6 +116,7 @@ class Ward:
         start again from zero."""
         rec = self.rec
         since, rec.since_census = rec.since_census, [0, 0, 0]
-        return (self.occupied + self.rf_occupied, self.mo_now(t), len(self.queue),
+        return (self.occupied + self.rf_occupied, self.mo_now(t),
+                len(self.queue) + len(self.admitting),
                 self.capacity + self.rf_capacity, self.esc_beds if self.esc_open else 0,
                 sum(len(p.queue) for p in self.places.values()), self.opel, *since)

@@ -196,3 +196,33 @@ def test_time_of_day_runs_are_reproducible_when_congested():
     a, b = run_replication(c, 3)["rows"][0], run_replication(c, 3)["rows"][0]
     assert a == b
     assert a["still_waiting_at_end"] > 0 and a["waits_over_4h"] > 0
+
+
+def test_patients_in_the_admission_process_are_in_ed():
+    """They wait in ED for their bed, so the ED count includes them: with beds to spare the time
+    in ED is the sum of the waits (Little's law on the sample path, up to the few patients in
+    ED at the window's edges, ~2 lambda E[D] of them for E[D] each), and with the process on
+    the 08:00 census finds patients in ED although no one queues for a bed."""
+    lam, mean_d, w, T = 40.0, 0.08, 10.0, 40.0
+    c = cfg(f"system.sites.ward.emergency_per_day={lam:g}", f"sim.warmup_days={w:g}",
+            f"sim.horizon_days={T:g}", f"system.admission.delay.mean_days={mean_d}")
+    out = run_replication(c, 0)
+    r = out["rows"][0]
+    n = r["admissions"] + r["still_waiting_at_end"]
+    in_ed_days = r["mean_ed_waiting"] * T
+    assert abs(in_ed_days - n * r["mean_wait_hours"] / 24) < 3 * 2 * lam * mean_d * mean_d
+    assert r["mean_ed_waiting"] == pytest.approx(lam * mean_d, rel=0.15)  # ~4 SE: var 2 lam E[D] E[D^2]/(2 E[D]) / T
+    assert out["census"]["ed_waiting"].sum() > 0
+
+
+def test_diverted_after_the_admission_process_leave_ed_when_diverted():
+    """With when_full=divert on a full ward every arrival still spends its admission process in
+    ED and then takes a bed or is turned away: the ED count is M/G/infinity, lambda E[D]
+    (within ~4 SE), however many are diverted."""
+    lam, mean_d = 40.0, 0.08
+    r = run_replication(cfg(f"system.sites.ward.emergency_per_day={lam:g}", "sim.warmup_days=10",
+                            "sim.horizon_days=40", "system.when_full=divert",
+                            "system.sites.ward.beds=190",
+                            f"system.admission.delay.mean_days={mean_d}"), 0)["rows"][0]
+    assert r["diverted"] > 0.02 * r["emergency_arrivals"]
+    assert r["mean_ed_waiting"] == pytest.approx(lam * mean_d, rel=0.15)
