@@ -62,6 +62,71 @@ class DemandRate:
         return self.base * (sum(self.dow) / 7.0) * self.season(t)
 
 
+def hourly(weights: Sequence[float]) -> tuple:
+    """24 hourly weights from 24 hourly or 4 six-hourly ones (each block's weight per hour)."""
+    w = [float(x) for x in weights]
+    return tuple(w) if len(w) == 24 else tuple(x for x in w for _ in range(6))
+
+
+class HourlyDemandRate(DemandRate):
+    """DemandRate x an hour-of-day profile scaled to mean 1 over the day, so each day's expected
+    volume is unchanged; `max` takes the profile's peak, so it stays an upper bound for thinning.
+    A subclass so the rate without a profile costs what it did."""
+
+    __slots__ = ("hours",)
+
+    def __init__(self, base: float, dow: Sequence[float], amplitude: float, peak: float,
+                 cal: Calendar, hours: Sequence[float]):
+        super().__init__(base, dow, amplitude, peak, cal)
+        h = hourly(hours)
+        mean = sum(h) / 24.0
+        self.hours = tuple(x / mean for x in h)
+        self.max *= max(self.hours)
+
+    def __call__(self, t: float) -> float:
+        return DemandRate.__call__(self, t) * self.hours[int((t % 1.0) * 24.0)]
+
+
+class LeavingHour:
+    """When a patient ready to go at t leaves: at the hour drawn from the day's discharge-hour
+    profile (weekends their own) on that day if still ahead, else on the next day. The hour is
+    drawn from one uniform `u` per patient (the bin, then the place within the hour from what is
+    left of u), so the hours patients leave at follow the profile whatever time they are ready."""
+
+    __slots__ = ("cal", "week", "weekend")
+
+    def __init__(self, cal: Calendar, weekday: Sequence[float], weekend: Sequence[float] = ()):
+        self.cal = cal
+        self.week = self._cum(weekday)
+        self.weekend = self._cum(weekend) if weekend else self.week
+
+    @staticmethod
+    def _cum(weights: Sequence[float]) -> tuple:
+        """Cumulative shares by hour and the last open hour (rounding never lands u past it)."""
+        h = hourly(weights)
+        total = sum(h)
+        run, cum = 0.0, []
+        for x in h:
+            run += x / total
+            cum.append(run)
+        return tuple(cum), max(i for i, x in enumerate(h) if x > 0)
+
+    def hour(self, day: int, u: float) -> float:
+        """The leaving time of day (in days, from 00:00) on `day` for the patient's uniform u."""
+        cum, last = self.weekend if (self.cal.first_weekday + day) % 7 >= 5 else self.week
+        i, lo = 0, 0.0
+        while i < last and u >= cum[i]:  # a closed hour (zero weight) is never picked
+            lo = cum[i]
+            i += 1
+        within = (u - lo) / (cum[i] - lo)
+        return (i + min(within, 0.999999)) / 24.0
+
+    def __call__(self, t: float, u: float) -> float:
+        day = math.floor(t)
+        leave = day + self.hour(day, u)
+        return leave if leave >= t else day + 1 + self.hour(day + 1, u)
+
+
 def after_working_time(t0: float, work: float, cal: Calendar, weekend_factor: float) -> float:
     """When `work` weekday-days of discharge effort finish if weekends go at `weekend_factor`."""
     if weekend_factor >= 1.0 or work <= 0.0:

@@ -90,6 +90,9 @@ class Seasonality:
 class Demand:
     day_of_week: List[float] = field(default_factory=lambda: [1.0] * 7)
     seasonality: Seasonality = field(default_factory=Seasonality)
+    # emergency decisions to admit by hour of day: 24 hourly or 4 six-hourly weights from 00:00,
+    # scaled by the model to mean 1 so daily volumes are unchanged; empty = even round the clock
+    hour_of_day: List[float] = field(default_factory=list)
 
 
 @dataclass
@@ -118,6 +121,20 @@ class Discharge:
     process_delay_days: PerPathway = field(default_factory=PerPathway)
     process_delay_cv: float = 1.0
     weekend_factor: float = 1.0
+    # the hour a patient ready to go leaves the bed: 24 hourly or 4 six-hourly weights from 00:00
+    # (relative; a zero is a closed hour), on the day the patient is ready or the next; empty =
+    # the moment the discharge process ends. Saturdays and Sundays use `weekend_hour_of_day`
+    # when given
+    hour_of_day: List[float] = field(default_factory=list)
+    weekend_hour_of_day: List[float] = field(default_factory=list)
+
+
+@dataclass
+class Admission:
+    """Decision to admit to arriving in a bed, even with a bed free (allocation, cleaning,
+    transfer): the ED wait runs through it. mean_days 0 = none."""
+
+    delay: Duration = field(default_factory=lambda: Duration(Dist.lognormal, 0.0, 1.0))
 
 
 @dataclass
@@ -150,6 +167,7 @@ class System:
     los: Los = field(default_factory=Los)
     electives: Electives = field(default_factory=Electives)
     discharge: Discharge = field(default_factory=Discharge)
+    admission: Admission = field(default_factory=Admission)
     downstream: Downstream = field(default_factory=Downstream)
     mo_reference: float = 0.0
     opel: Opel = field(default_factory=Opel)
@@ -375,6 +393,20 @@ def _duration(key: str, d: Duration, *, allow_zero: bool = False) -> None:
         _fail(f"{key}.cv", f"must be > 0 for a {d.dist.value} distribution, got {d.cv!r}")
 
 
+def _hour_profile(key: str, weights) -> None:
+    """An hour-of-day profile: empty (off), or 24 hourly or 4 six-hourly non-negative weights
+    from 00:00, not all zero."""
+    w = list(weights)
+    if not w:
+        return
+    if len(w) not in (4, 24):
+        _fail(key, f"needs 24 hourly or 4 six-hourly weights from 00:00 (or none), got {len(w)}")
+    for i, x in enumerate(w):
+        _at_least(f"{key}[{i}]", x, 0.0)
+    if sum(w) <= 0:
+        _fail(key, "weights must not all be 0")
+
+
 def _pathway_dict(p) -> Dict[str, float]:
     return {k: getattr(p, k) for k in PATHWAYS}
 
@@ -427,6 +459,7 @@ def validate(cfg: Config) -> Config:
     if not -1.0 <= amp <= 1.0:
         _fail("system.demand.seasonality.amplitude", f"must be in [-1, 1], got {amp!r}")
     _finite("system.demand.seasonality.peak_day", y.demand.seasonality.peak_day)
+    _hour_profile("system.demand.hour_of_day", y.demand.hour_of_day)
 
     if not y.cohorts:
         _fail("system.cohorts", "at least one cohort is needed")
@@ -457,6 +490,11 @@ def validate(cfg: Config) -> Config:
     _finite("system.discharge.weekend_factor", wf)
     if not 0.0 < wf <= 1.0:
         _fail("system.discharge.weekend_factor", f"must be in (0, 1], got {wf!r}")
+    _hour_profile("system.discharge.hour_of_day", y.discharge.hour_of_day)
+    _hour_profile("system.discharge.weekend_hour_of_day", y.discharge.weekend_hour_of_day)
+    if y.discharge.weekend_hour_of_day and not y.discharge.hour_of_day:
+        _fail("system.discharge.weekend_hour_of_day", "needs system.discharge.hour_of_day too")
+    _duration("system.admission.delay", y.admission.delay, allow_zero=True)
     for p in DOWNSTREAM:
         _duration(f"system.downstream.{p}", getattr(y.downstream, p))
         uses = any(getattr(c.pathways, p) > 0 for c in y.cohorts.values()) or \

@@ -4,7 +4,8 @@ A patient arrives (emergency, by site) or is booked (elective), takes an acute b
 for one, stays for an acute length of stay, becomes medically optimised (MO), goes through a
 discharge process delay that runs slower at weekends, and, on pathways P1-P3, waits for a
 downstream place while still holding the acute bed. Delayed discharge is whatever those finite
-places and delays produce; nothing is typed in as "delay days".
+places and delays produce; nothing is typed in as "delay days". Time of day (opt-in, see
+docs/model.md): demand by hour, an admission process before the bed, and a leaving hour.
 
 Layers: a `Patient` (bedflow.patient) carries what was drawn for one person through the
 steps here, which are about flow only; a site's state (beds, queues, places, what the census
@@ -36,7 +37,8 @@ from typing import List
 import numpy as np
 import simpy
 
-from .calendar import Calendar, DemandRate, SurgeRate, after_working_time
+from .calendar import (Calendar, DemandRate, HourlyDemandRate, LeavingHour, SurgeRate,
+                       after_working_time)
 from .config import DOWNSTREAM, PATHWAYS, Config, Site, WhenFull
 from .distributions import DurationSampler
 from .interventions import ADMIT, AVOIDED, FrontDoor, delay_factors, extra_places
@@ -111,6 +113,12 @@ class Model:
         cv = sys_.discharge.process_delay_cv
         self.delay_s2 = math.log1p(cv * cv)
         self.delay_sigma = math.sqrt(self.delay_s2)
+        # time of day (each off when its config is empty or zero): the hour a ready patient
+        # leaves at, and the admission process between decision to admit and a bed
+        dis = sys_.discharge
+        self.leaving = LeavingHour(self.cal, dis.hour_of_day, dis.weekend_hour_of_day) \
+            if dis.hour_of_day else None
+        self.admission_delay = sys_.admission.delay.mean_days > 0
 
         self.census_days = self._census_days()
         shape = (len(self.census_days), len(self.wards))
@@ -145,12 +153,25 @@ class Model:
                    for p in DOWNSTREAM}
         return u_cohort, u_path, z_delay, los, service
 
+    def _time_of_day(self, name: str):
+        """Per-patient draws for time of day, None when off: the uniform picking the leaving
+        hour, and the admission process's duration. Each its own stream, one draw per patient."""
+        st = self.streams
+        u_leave = st(f"{name}/discharge_hour", "uniform") if self.leaving is not None else None
+        delay = DurationSampler(self.cfg.system.admission.delay, st, f"{name}/admission_delay") \
+            if self.admission_delay else None
+        return u_leave, delay
+
     def _work(self, pathway: int, z: float) -> float:
         m = self.delay_mean[pathway] * self.delay_factor[pathway]
         return m * math.exp(self.delay_sigma * z - self.delay_s2 / 2) if m > 0 else 0.0
 
     def _rate(self, site: Site) -> DemandRate:
         d = self.cfg.system.demand
+        if d.hour_of_day:
+            return HourlyDemandRate(site.emergency_per_day, d.day_of_week,
+                                    d.seasonality.amplitude, d.seasonality.peak_day, self.cal,
+                                    d.hour_of_day)
         return DemandRate(site.emergency_per_day, d.day_of_week, d.seasonality.amplitude,
                           d.seasonality.peak_day, self.cal)
 
@@ -186,7 +207,10 @@ class Model:
     def _ready(self, p: Patient) -> None:
         """Discharge process done: leave, or on P1-P3 take (or queue for) a downstream place."""
         if not p.pathway:
-            self._leave(p)
+            if self.leaving is None:
+                self._leave(p)
+            else:
+                self._at_leaving_hour(p, self._leave)
             return
         ward = p.ward
         ward.rec.awaiting_place(p, self.env.now)
@@ -200,6 +224,18 @@ class Model:
             pool.queue.append(ev)  # the place is handed over by whoever frees it
 
     def _placed(self, p: Patient) -> None:
+        """A place is p's (held from now): go to it, at the leaving hour if there is one."""
+        if self.leaving is None:
+            self._to_place(p)
+        else:
+            self._at_leaving_hour(p, self._to_place)
+
+    def _at_leaving_hour(self, p: Patient, then) -> None:
+        env = self.env
+        env.timeout(self.leaving(env.now, p.leave_u) - env.now).callbacks.append(
+            lambda _: then(p))
+
+    def _to_place(self, p: Patient) -> None:
         pool = p.ward.places[PATHWAYS[p.pathway]]
         self.env.timeout(p.service).callbacks.append(pool.release)
         self._leave(p)
@@ -209,19 +245,33 @@ class Model:
         p.ward.rec.left(p, t)
         p.ward.left(p, t)
 
-    def emergency(self, p: Patient) -> None:
-        """An emergency arrival who needs a bed: take a free one, be diverted, or wait in ED."""
+    def emergency(self, p: Patient, t: float) -> None:
+        """An emergency patient who needs a bed from t (the decision to admit, or the end of
+        the admission process): take a free one, be diverted, or wait in ED."""
         ward = p.ward
         if ward.occupied < ward.capacity and not ward.queue:
-            ward.took_bed(p.arrived)
-            self.admit(p, p.arrived)
+            ward.took_bed(t)
+            self.admit(p, t)
         elif self.divert:
-            ward.rec.turned_away(p, "diverted")
+            ward.rec.turned_away(p, "diverted", t)
         else:
             p.wake = self.env.event()  # the bed is counted as taken by whoever hands it over
             p.wake.callbacks.append(lambda _: self.admit(p, self.env.now))
             ward.queue.append(p)
-            ward.rec.queued(p)
+            ward.rec.queued(p, t)
+
+    def _admission_process(self, p: Patient) -> None:
+        """From the decision to admit, p.admit_delay of allocation, cleaning and transfer pass
+        before p can take a bed; the ED wait clock runs from the decision."""
+        ward = p.ward
+        ward.admitting[p] = None
+        ward.rec.admission_process(p)
+
+        def done(_) -> None:
+            del ward.admitting[p]
+            self.emergency(p, self.env.now)
+
+        self.env.timeout(p.admit_delay).callbacks.append(done)
 
     def arrivals(self, ward: Ward, rate, name: str, cohort_cum, los_factor: float = 1.0,
                  door_name: str | None = None) -> None:
@@ -233,6 +283,7 @@ class Model:
         gap = self.streams(f"{name}/arrivals", "exponential")
         thin = self.streams(f"{name}/thinning", "uniform")
         u_cohort, u_path, z_delay, los, service = self._attributes(name, False, by_position=True)
+        u_leave, admit_delay = self._time_of_day(name)
         # a downstream service time is read by arrival number from its pathway's stream: only
         # the patients on that pathway pay for a draw, and patient k's value is the same
         # whichever pathway the others (or an intervention) chose (common random numbers)
@@ -264,6 +315,10 @@ class Model:
             stay = los(factors[c] * los_factor)
             z = z_delay()
             pt = Patient(next(self.pids), ward, EMERGENCY, p, stay, 0.0, 0.0, t)
+            if u_leave is not None:
+                pt.leave_u = u_leave()
+            if admit_delay is not None:
+                pt.admit_delay = admit_delay()
             rec.arrived(pt)
             if door is not None:
                 frail = self.cohort_frail[c]
@@ -279,7 +334,10 @@ class Model:
             pt.work = self._work(p, z)
             if p:
                 pt.service = service_at[p](k)
-            self.emergency(pt)
+            if admit_delay is None:
+                self.emergency(pt, t)
+            else:
+                self._admission_process(pt)
             next_arrival()
 
         next_arrival()
@@ -293,6 +351,7 @@ class Model:
         e = self.cfg.system.electives
         stop_at = self.cfg.system.opel.stop_electives_at
         _, u_path, z_delay, los, service = self._attributes(f"{ward.sid}/elective", elective=True)
+        u_leave, _ = self._time_of_day(f"{ward.sid}/elective")
         env, rec, path_cum = self.env, ward.rec, self.elective_path_cum
         rebook: deque = deque()  # (due day, patient)
 
@@ -303,9 +362,11 @@ class Model:
                 todays.append(rebook.popleft()[1])
             for _ in range(site.elective_per_weekday):
                 p = _pick(path_cum, u_path())
-                todays.append(Patient(next(self.pids), ward, ELECTIVE, p, los(),
-                                      self._work(p, z_delay()),
-                                      service[PATHWAYS[p]]() if p else 0.0, t))
+                pt = Patient(next(self.pids), ward, ELECTIVE, p, los(), self._work(p, z_delay()),
+                             service[PATHWAYS[p]]() if p else 0.0, t)
+                if u_leave is not None:
+                    pt.leave_u = u_leave()
+                todays.append(pt)
             stopped = ward.opel >= stop_at
             for pt in todays:
                 pt.arrived = t
@@ -401,6 +462,7 @@ class Model:
         n_el = int(rng.poisson(lam_el * sys_.los.elective.mean_days))
         u = st(f"{name}/elapsed", "uniform")
         u_cohort, u_path, z_delay, _, service = self._attributes(name, elective=False)
+        u_leave, _ = self._time_of_day(name)
         los_e = DurationSampler(sys_.los.emergency, st, f"{name}/los_emergency", length_biased=True)
         los_el = DurationSampler(sys_.los.elective, st, f"{name}/los_elective", length_biased=True)
         for i in range(min(n_e + n_el, ward.capacity)):
@@ -414,6 +476,8 @@ class Model:
             pt = Patient(next(self.pids), ward, INITIAL, p, remaining, 0.0,
                          service[PATHWAYS[p]]() if p else 0.0, 0.0)
             pt.work = self._work(p, z_delay())
+            if u_leave is not None:
+                pt.leave_u = u_leave()
             ward.rec.arrived(pt)  # already in a bed when the clock starts
             ward.took_bed(0.0)
             self.admit(pt, 0.0)
@@ -457,7 +521,7 @@ class Model:
         env.process(self.daily())
         env.run(until=self.T)
         for ward in self.wards:
-            for p in ward.queue:
+            for p in (*ward.admitting, *ward.queue):  # admission process, then the ED queue
                 ward.rec.still_waiting_at(p.arrived, self.T)
         return self
 

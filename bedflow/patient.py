@@ -12,7 +12,7 @@ EMERGENCY, ELECTIVE, INITIAL = 0, 1, 2
 
 class Patient:
     __slots__ = ("pid", "ward", "kind", "pathway", "los", "work", "service", "arrived", "admitted",
-                 "mo", "fenced", "wake", "bed")
+                 "mo", "fenced", "wake", "bed", "admit_delay", "leave_u")
 
     def __init__(self, pid: int, ward, kind: int, pathway: int, los: float, work: float,
                  service: float, arrived: float):
@@ -29,3 +29,5 @@ class Patient:
         self.fenced = False  # in a ring-fenced elective bed
         self.wake = None  # the event a waiting patient resumes on
         self.bed = 0  # bed number, kept only by the event log
+        self.admit_delay = 0.0  # days of admission process from decision to admit to a bed
+        self.leave_u = 0.0  # the uniform that picks the hour of day the patient leaves at

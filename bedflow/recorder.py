@@ -69,7 +69,7 @@ class SiteRecorder:
         "waits_over_4h", "waits_over_12h", "wait_hist", "elective_admitted", "elective_cancelled",
         "occupied_area", "mo_area", "ed_area", "escalation_area", "mo_patients", "delay_sum",
         "delay_n", "delay_hist", "discharges", "since_census", "prevented", "avoided",
-        "closed_area", "opel_days",
+        "closed_area", "opel_days", "before_noon",
     )
 
     def __init__(self, w: float, T: float):
@@ -88,6 +88,7 @@ class SiteRecorder:
         self.delay_n = 0
         self.delay_hist = Histogram(0.05, 1000.0)  # days; beyond it p95 is unknown
         self.discharges = 0
+        self.before_noon = 0  # discharges (leaving the acute bed) before 12:00
         self.prevented = 0  # emergency demand that never arose (prevention interventions)
         self.avoided = 0  # arrivals managed without an acute bed (front-door interventions)
         # counts since the previous 08:00 census (kept in the warm-up too, so the first row
@@ -108,8 +109,11 @@ class SiteRecorder:
         if p.kind == EMERGENCY and p.arrived >= self.w:
             self.emergency_arrivals += 1
 
-    def turned_away(self, p, how: str) -> None:
-        """`diverted`, `admission_avoided` (front door) or `demand_prevented` (never arose)."""
+    def turned_away(self, p, how: str, t: float = 0.0) -> None:
+        """`diverted` (at t), `admission_avoided` (front door) or `demand_prevented` (never
+        arose)."""
+        if how == "diverted" and p.admit_delay > 0.0:  # after the admission process: out of ED
+            self.ed_area -= self.rest(t)
         if p.arrived < self.w:
             return
         if how == "diverted":
@@ -120,13 +124,20 @@ class SiteRecorder:
             self.emergency_arrivals -= 1
             self.prevented += 1
 
-    def queued(self, p) -> None:
+    def admission_process(self, p) -> None:
+        """p is in ED from its decision to admit, through the admission process, to a bed."""
         self.ed_area += self.rest(p.arrived)
+
+    def queued(self, p, t: float) -> None:
+        """p joins the ED queue for a bed at t (its decision to admit, or the end of its
+        admission process, when it is in ED already)."""
+        if p.admit_delay == 0.0:
+            self.ed_area += self.rest(t)
 
     def admitted(self, p, t: float) -> None:
         r = self.rest(t)
         if p.kind == EMERGENCY:
-            if p.wake is not None:  # waited in ED
+            if p.wake is not None or p.admit_delay > 0.0:  # waited in ED
                 self.ed_area -= r
             self.occupied_area += r
             hours = (t - p.arrived) * 24.0
@@ -166,6 +177,8 @@ class SiteRecorder:
         if t >= self.w:
             d = t - p.mo
             self.discharges += 1
+            if t % 1.0 < 0.5:
+                self.before_noon += 1
             self.delay_sum += d
             self.delay_n += 1
             if d > 0.0:
@@ -233,6 +246,9 @@ class SiteRecorder:
             "medically_optimised_patients": self.mo_patients,
             "mo_bed_days": self.mo_area,
             "discharges": self.discharges,
+            "discharges_before_noon": self.before_noon,
+            "discharges_before_noon_share":
+                self.before_noon / self.discharges if self.discharges else math.nan,
             "mean_delay_days": self.delay_sum / self.delay_n if self.delay_n else math.nan,
             "p95_delay_days": self.delay_hist.quantile(0.95),
             "escalation_bed_days": self.escalation_area,
@@ -287,14 +303,20 @@ class LoggedRecorder(SiteRecorder):
         super().arrived(p)
         self._add(p, "arrival_departure", "arrival", p.arrived)
 
-    def turned_away(self, p, how: str) -> None:
-        super().turned_away(p, how)
-        self._add(p, "queue", how, p.arrived)
-        self._add(p, "arrival_departure", "depart", p.arrived)
+    def turned_away(self, p, how: str, t: float = 0.0) -> None:
+        super().turned_away(p, how, t)
+        t = max(t, p.arrived)
+        self._add(p, "queue", how, t)
+        self._add(p, "arrival_departure", "depart", t)
 
-    def queued(self, p) -> None:
-        super().queued(p)
+    def admission_process(self, p) -> None:
+        super().admission_process(p)
         self._add(p, "queue", "ed_wait_begins", p.arrived)
+
+    def queued(self, p, t: float) -> None:
+        super().queued(p, t)
+        if p.admit_delay == 0.0:
+            self._add(p, "queue", "ed_wait_begins", t)
 
     def admitted(self, p, t: float) -> None:
         super().admitted(p, t)

@@ -28,6 +28,7 @@ HEADLINE = {
     "elective_admitted": "electives done",
     "elective_cancelled": "electives cancelled",
     "escalation_bed_days": "escalation bed-days",
+    "discharges_before_noon_share": "share of discharges before noon",
 }
 
 #: a percentile KPI -> the mean of the same quantity. A NaN percentile beside a mean is one that
@@ -42,7 +43,7 @@ ADDED = ["emergency_arrivals", "admissions", "waited", "diverted", "waits_over_4
          "medically_optimised_patients", "mo_bed_days", "discharges", "escalation_bed_days",
          "mean_ed_waiting", "demand_prevented", "admissions_avoided", "intervention_cost",
          "closed_bed_days", "opel1_days", "opel2_days", "opel3_days", "opel4_days",
-         "still_waiting_at_end"]
+         "still_waiting_at_end", "discharges_before_noon"]
 
 
 def system_rows(replications: pd.DataFrame) -> pd.DataFrame:
@@ -60,6 +61,9 @@ def system_rows(replications: pd.DataFrame) -> pd.DataFrame:
     out["mean_wait_hours"] = weighted("mean_wait_hours", waits)
     out["mean_delay_days"] = weighted("mean_delay_days", replications["discharges"])
     out["occupancy"] = out["mean_occupied"] / out["mean_available_beds"]
+    if "discharges_before_noon" in out:
+        out["discharges_before_noon_share"] = \
+            out["discharges_before_noon"] / out["discharges"].where(out["discharges"] > 0)
     for k in range(1, 5):  # a system-day's level: the days summed over sites, per site
         out[f"opel{k}_days"] = out[f"opel{k}_days"] / replications["site"].nunique()
     out["mo_share_of_occupied"] = out["mean_medically_optimised"] / out["mean_occupied"]

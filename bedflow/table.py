@@ -51,7 +51,7 @@ def _cell(spec: str, m: float, lo: float, hi: float) -> str:
 
 def fmt_for(kpi: str) -> str:
     """The format a KPI of summary.csv is printed in."""
-    if kpi in ("occupancy", "mo_share_of_occupied"):
+    if kpi in ("occupancy", "mo_share_of_occupied", "discharges_before_noon_share"):
         return "{:.1%}"
     if kpi in ("mean_wait_hours", "p95_wait_hours", "mean_delay_days"):
         return "{:.2f}"

@@ -32,6 +32,9 @@ class Ward:
         self.capacity = site.beds - ring_fenced
         self.occupied = 0
         self.queue: deque = deque()  # emergency patients waiting in ED, oldest first
+        # in the admission process, not yet asking for a bed (a dict keeps arrival order, so the
+        # waits still running at the end are added in the same order every run)
+        self.admitting: dict = {}
         self.esc_beds = site.escalation_beds
         self.esc_open = False
         self.esc_forced = False  # held open by the OPEL level until the next declaration
@@ -113,6 +116,7 @@ class Ward:
         start again from zero."""
         rec = self.rec
         since, rec.since_census = rec.since_census, [0, 0, 0]
-        return (self.occupied + self.rf_occupied, self.mo_now(t), len(self.queue),
+        return (self.occupied + self.rf_occupied, self.mo_now(t),
+                len(self.queue) + len(self.admitting),
                 self.capacity + self.rf_capacity, self.esc_beds if self.esc_open else 0,
                 sum(len(p.queue) for p in self.places.values()), self.opel, *since)
