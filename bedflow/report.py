@@ -23,7 +23,7 @@ from typing import Sequence
 import pandas as pd
 
 from . import plots
-from .compare import CONVENTION
+from .compare import CONVENTION, FULL_BEDS, WITH, WITHOUT
 from .mser import WarmupCheck, warmup_check
 from .results import HEADLINE, Results
 from .table import COMPARISON_FORMATS, fmt_for, fmt_mean, fmt_value, site_columns
@@ -267,7 +267,7 @@ def _comparison_table(comp: pd.DataFrame, names: dict | None = None) -> str:
     kpis = list(dict.fromkeys(["beds_released"] + list(comp["kpi"])))
     sites = list(dict.fromkeys(["system"] + list(comp["site"])))
     comp = comp.assign(_k=comp["kpi"].map(kpis.index), _s=comp["site"].map(sites.index))
-    head = ["KPI", "site", "baseline", "scenario", f"difference (mean): {CONVENTION}",
+    head = ["KPI", "site", WITHOUT, WITH, f"difference (mean): {CONVENTION}",
             "95% interval of the difference"]
 
     def rows(df):
@@ -441,7 +441,7 @@ def render(results: Results, prov: dict, chart_list: Sequence[Chart],
                      "Here each is set against the baseline (every intervention off) run on the "
                      f"same patients. One sign convention throughout: {_e(CONVENTION)}. Bed-days "
                      "freed are valued at the bed-day cost: that is capacity for other "
-                     "patients, not cash, unless beds close.</p>"
+                     f"patients, not cash, unless beds close. {_e(FULL_BEDS)}</p>"
                      + "".join(_figure(c) for c in bars)
                      + _comparison_table(comp, names))
     parts.append("<h2>Through the year</h2>")

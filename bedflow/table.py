@@ -6,7 +6,7 @@ import math
 
 import pandas as pd
 
-from .compare import CONVENTION
+from .compare import CONVENTION, FULL_BEDS, WITH, WITHOUT
 from .results import BEYOND, Results
 
 SITE_COLUMNS = {
@@ -101,7 +101,7 @@ def format_table(results: Results) -> str:
 COMPARISON_FORMATS = {
     "beds_released": "{:,.1f}", "mean_medically_optimised": "{:,.1f}",
     "mean_wait_hours": "{:,.2f}", "waits_over_12h": "{:,.0f}", "elective_cancelled": "{:,.0f}",
-    "admissions_avoided": "{:,.0f}", "acute_bed_days_freed": "{:,.0f}",
+    "fewer_admissions": "{:,.0f}", "taken_by_interventions": "{:,.0f}", "acute_bed_days_freed": "{:,.0f}",
     "intervention_cost": "£{:,.0f}", "bed_days_freed_value": "£{:,.0f}",
 }
 
@@ -113,17 +113,18 @@ def format_comparison(results: Results) -> str:
     names = ", ".join(cfg.intervention.active())
     lines = [f"Interventions: {names} · against the baseline with the same patients (common "
              f"random numbers) · paired difference, mean and 95% interval over "
-             f"{cfg.sim.replications} replications", f"Sign: {CONVENTION}.", ""]
+             f"{cfg.sim.replications} replications", f"Sign: {CONVENTION}.", FULL_BEDS, ""]
     sysrows = c[c["site"] == "system"]
     width = max(len(x) for x in sysrows["label"])
-    lines.append(f"{'System':<{width}}  {'baseline':>14}  {'scenario':>14}  {'difference':>14}"
+    lines.append(f"{'System':<{width}}  {WITHOUT:>21}  {WITH:>18}  {'difference':>14}"
                  f"  95% interval")
     for _, r in sysrows.iterrows():
         f = COMPARISON_FORMATS.get(r["kpi"], "{:,.2f}")
         ci = "" if math.isnan(r["difference_ci_low"]) else \
             f"[{fmt_value(f, r['difference_ci_low'])}, {fmt_value(f, r['difference_ci_high'])}]"
-        lines.append(f"{r['label']:<{width}}  {fmt_value(f, r['baseline_mean']):>14}  "
-                     f"{fmt_value(f, r['scenario_mean']):>14}  {fmt_value(f, r['difference_mean']):>14}  {ci}")
+        lines.append(f"{r['label']:<{width}}  {fmt_value(f, r['baseline_mean']):>21}  "
+                     f"{fmt_value(f, r['scenario_mean']):>18}  "
+                     f"{fmt_value(f, r['difference_mean']):>14}  {ci}")
     beds = c[(c["kpi"] == "beds_released") & (c["site"] != "system")]
     if len(beds):
         lines.append("")

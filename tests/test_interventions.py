@@ -53,12 +53,12 @@ def test_acting_after_admission_leaves_arrivals_identical():
 
 def test_paired_interval_is_narrower_than_unpaired():
     r = km("rapid_response")
-    for kpi in ("admissions_avoided", "beds_released"):
+    for kpi in ("fewer_admissions", "beds_released"):
         row = system(r, kpi)
         paired = row["difference_ci_high"] - row["difference_ci_low"]
         unpaired = row["unpaired_ci_high"] - row["unpaired_ci_low"]
         assert paired < unpaired, (kpi, paired, unpaired)
-    assert system(r, "admissions_avoided")["difference_ci_low"] > 0
+    assert system(r, "fewer_admissions")["difference_ci_low"] > 0
 
 
 def test_bigger_caseload_avoids_more_admissions():
