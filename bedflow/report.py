@@ -370,6 +370,12 @@ def _warmup_html(w: WarmupCheck) -> str:
             f"further truncation: the {w.configured_days:g}-day warm-up looks long enough.</p>")
 
 
+#: on every page until the model is validated (issue 10): a reader must not take it as a forecast
+NOT_VALIDATED = ("<p class=caveat><b>Not yet validated</b> against what the NHS recorded in "
+                 "2016-17: ED waits over 4 h too rare, 12-hour waits and cancellations too "
+                 "common; see docs/validation.md in the repository.</p>")
+
+
 CSS = """
 body{font-family:-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;
  margin:0 auto;max-width:1120px;padding:12px 24px 40px;color:#1b1b1b;line-height:1.4}
@@ -389,7 +395,7 @@ table.kv td,table.kv th{text-align:left}
 table.t2 td:nth-child(2),table.t2 th:nth-child(2){text-align:left}
 td{white-space:nowrap}td:first-child{white-space:normal}
 .pm{color:#666;font-size:.88em}
-.note{border-left:5px solid #d08c00;background:#fff4dc;padding:8px 12px}
+.note,.caveat{border-left:5px solid #d08c00;background:#fff4dc;padding:8px 12px}
 .ok{border-left:5px solid #3a8d3a;background:#eef8ee;padding:8px 12px}
 figure{margin:18px 0 26px}figure img{max-width:100%;height:auto;border:1px solid #e6e6e6}
 figcaption{color:#444;font-size:.9em;max-width:900px}
@@ -418,13 +424,14 @@ def render(results: Results, prov: dict, chart_list: Sequence[Chart],
     parts = [f"<!DOCTYPE html><html lang=en><head><meta charset=utf-8>"
              f"<meta name=viewport content='width=device-width, initial-scale=1'>"
              f"<title>{_e(title)}</title><style>{CSS}</style></head><body>",
-             f"<h1>{_e(title)}</h1><p class=meta>{_e(meta)}</p>"]
+             f"<h1>{_e(title)}</h1><p class=meta>{_e(meta)}</p>", NOT_VALIDATED]
     if warm.too_short:
         parts.append(_warmup_html(warm))
     parts.append("<h2>Headline figures</h2>"
                  "<p class=small>Each figure is the mean over replications with its 95% "
                  "interval: where the true mean lies, given the randomness of "
-                 f"{cfg.sim.replications} simulated years. Rare events (12-hour waits, "
+                 f"{cfg.sim.replications} replications of the {cfg.sim.horizon_days:g}-day "
+                 "window. Rare events (12-hour waits, "
                  "cancellations) have wide intervals; more replications narrow them. None of "
                  "these figures can be negative, so an interval's low end is shown as at least "
                  "0 (summary.csv keeps the raw interval).</p>"

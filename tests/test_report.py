@@ -297,6 +297,25 @@ def test_comparison_columns_say_with_and_without_interventions(rich):
     assert beds[:end].endswith(f"{r['scenario_mean']:,.1f}")
 
 
+def test_page_says_the_model_is_not_yet_validated(plain):
+    folder, _ = plain
+    page = (folder / "report.html").read_text(encoding="utf-8")
+    top = page.split("<h2>")[0]  # before the first section: seen without scrolling
+    assert re.search(r"<p class=caveat><b>Not yet validated</b> against what the NHS recorded "
+                     r"in 2016-17", top)
+    assert "docs/validation.md" in top and "12-hour waits and cancellations too common" in top
+
+
+def test_a_30_day_run_is_not_called_simulated_years(tmp_path):
+    res = bedflow.simulate(bedflow.compose([
+        "system=single_ward", "sim.replications=3", "sim.progress=false",
+        "sim.warmup_days=3", "sim.horizon_days=30"]))
+    page = render(res, prov(res), [], WarmupCheck(3.0, 0, False))
+    head = page.split("<h2>Headline figures</h2>")[1].split("</p>")[0]
+    assert "years" not in head
+    assert "3 replications of the 30-day window" in head
+
+
 def test_report_layers_charts_and_tables_import_down_only():
     """writers write tables and import no chart module; plots draws and imports no bedflow
     module; report, which owns every chart, imports no private helper of another module."""
