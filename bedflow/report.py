@@ -26,7 +26,8 @@ from . import plots
 from .compare import CONVENTION, FULL_BEDS, WITH, WITHOUT
 from .mser import WarmupCheck, warmup_check
 from .results import HEADLINE, Results
-from .table import COMPARISON_FORMATS, fmt_for, fmt_mean, fmt_value, site_columns
+from .table import (CLIPPED, COMPARISON_FORMATS, clipped, fmt_for, fmt_mean, fmt_value,
+                    interval, site_columns)
 from .writers import atomic_write, plain
 
 #: headline cards at the top of the page: the questions a winter plan asks first
@@ -207,19 +208,17 @@ class Markup(str):
     """A string of HTML that must not be escaped again."""
 
 
-def _ci(fmt: str, lo: float, hi: float, floor: float | None = None) -> str:
-    """'low to high'; `floor` clips the low end (a count's interval cannot go below 0)."""
+def _ci(fmt: str, lo: float, hi: float) -> str:
+    """'low to high', or '' for no interval."""
     if lo is None or math.isnan(lo):
         return ""
-    if floor is not None:
-        lo = max(lo, floor)
     return f"{fmt_value(fmt, lo)} to {fmt_value(fmt, hi)}"
 
 
-def _pm(fmt: str, m: float, lo: float, hi: float) -> Markup:
-    if lo is None or math.isnan(lo):
-        return Markup(_e(fmt_value(fmt, m)))
-    return Markup(f"{_e(fmt_value(fmt, m))} <span class=pm>±{_e(fmt_value(fmt, (hi - lo) / 2))}</span>")
+def _site_cell(kpi: str, fmt: str, m: float, lo: float, hi: float) -> Markup:
+    """'mean [low, high]', the interval within the KPI's bounds as in the printed table."""
+    ci = interval(fmt, *clipped(kpi, lo, hi))
+    return Markup(_e(fmt_value(fmt, m)) + (f" <span class=pm>{_e(ci)}</span>" if ci else ""))
 
 
 def _cards(summary: pd.DataFrame) -> str:
@@ -230,7 +229,7 @@ def _cards(summary: pd.DataFrame) -> str:
             continue
         r = s.loc[k]
         f = fmt_for(k).replace("{:,.1f}", "{:,.0f}")
-        ci = _ci(f, r["ci_low"], r["ci_high"], floor=0.0)
+        ci = _ci(f, *clipped(k, r["ci_low"], r["ci_high"]))
         out.append(f'<div class=card><div class=k>{_e(r["label"])}</div>'
                    f'<div class=v>{_e(fmt_mean(f, r))}</div>'
                    f'<div class=ci>{"95% interval " + _e(ci) if ci else "&nbsp;"}</div></div>')
@@ -242,7 +241,7 @@ def _system_table(summary: pd.DataFrame) -> str:
     for _, r in summary[summary["site"] == "system"].iterrows():
         f = fmt_for(r["kpi"])
         rows.append([r["label"], fmt_mean(f, r),
-                     _ci(f, r["ci_low"], r["ci_high"], floor=0.0) or "-"])
+                     _ci(f, *clipped(r["kpi"], r["ci_low"], r["ci_high"])) or "-"])
     return _table(["all sites", "mean", "95% interval"], rows)
 
 
@@ -251,7 +250,8 @@ def _site_table(summary: pd.DataFrame, names: dict) -> str:
     rows = []
     for site in sites:
         sub = summary[summary["site"] == site].set_index("kpi")
-        cells = [_pm(fmt, *sub.loc[k, ["mean", "ci_low", "ci_high"]]) if k in sub.index else "-"
+        cells = [_site_cell(k, fmt, *sub.loc[k, ["mean", "ci_low", "ci_high"]])
+                 if k in sub.index else "-"
                  for k, (_, fmt) in site_columns(summary).items()]
         rows.append([Markup(f"{_e(plots.short_name(site, names))}")] + cells)
     heads = ["site"] + [HEADLINE.get(k, h) for k, (h, _) in site_columns(summary).items()]
@@ -432,12 +432,11 @@ def render(results: Results, prov: dict, chart_list: Sequence[Chart],
                  "interval: where the true mean lies, given the randomness of "
                  f"{cfg.sim.replications} replications of the {cfg.sim.horizon_days:g}-day "
                  "window. Rare events (12-hour waits, "
-                 "cancellations) have wide intervals; more replications narrow them. None of "
-                 "these figures can be negative, so an interval's low end is shown as at least "
-                 "0 (summary.csv keeps the raw interval).</p>"
+                 "cancellations) have wide intervals; more replications narrow them. "
+                 f"{_e(CLIPPED)}.</p>"
                  + _cards(summary) + _system_table(summary))
     if summary["site"].nunique() > 1:
-        parts.append("<h2>By site</h2><p class=small>Mean ± half-width of the 95% interval. "
+        parts.append("<h2>By site</h2><p class=small>Mean [95% interval], as above. "
                      "Counts (12-hour waits, cancellations) are totals over the observed "
                      "window.</p>" + _site_table(summary, names))
     comp = getattr(results, "comparison", None)
