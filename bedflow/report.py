@@ -169,7 +169,8 @@ def charts(results: Results, periods: Sequence[plots.Period] | None = None) -> l
             "elective_cancellations", "Elective cancellations per week",
             f"Electives cancelled for want of a bed, per calendar week (Monday to Sunday "
             f"censuses, whole weeks only), all sites: the mean over {reps} replications and the "
-            f"band holding 90% of them.",
+            f"band holding 90% of them. A cancelled patient is rebooked and may be cancelled "
+            f"again: a patient cancelled several times counts each time.",
             plots.png(plots.cancellations_chart(daily, periods))))
     return out
 

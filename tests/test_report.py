@@ -140,6 +140,8 @@ def test_report_with_daily_counts_and_a_comparison(rich):
     assert "£" in comp  # costs in pounds, as the printed comparison shows them
     assert "Below: 12-hour waits per day" in page
     assert "Weekly elective cancellations need" not in page
+    caption = page.split("<figure id=elective_cancellations>")[1].split("</figcaption>")[0]
+    assert "a patient cancelled several times counts each time" in caption
 
 
 def test_synthetic_comparison_table_and_chart(run):
