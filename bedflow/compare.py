@@ -16,14 +16,29 @@ import pandas as pd
 from .results import beyond_range
 from .stats import common_replications, mean_ci, paired, t975
 
-#: Sign convention, one for every row: a difference is scenario minus baseline (positive: more
-#: with the interventions), except for the rows whose name says released, avoided or freed, which
-#: are the same difference turned round, baseline minus scenario, so a benefit reads positive.
-CONVENTION = ("difference = scenario - baseline; rows named released, avoided or freed are "
-              "baseline - scenario, so a positive number is a benefit")
+#: Sign convention, one for every row: a difference is scenario (with the interventions) minus
+#: baseline (without them), positive: more with the interventions, except for the rows whose
+#: name says released, fewer or freed, which are the same difference turned round, baseline
+#: minus scenario, so a benefit reads positive.
+CONVENTION = ("difference = scenario - baseline (with minus without interventions); rows named "
+              "released, fewer or freed are baseline - scenario, so a positive number is a "
+              "benefit")
+
+#: what "beds released" cannot show, for the printed comparison and the report
+FULL_BEDS = ("Where beds are full all year round, beds released is capped: occupancy cannot "
+             "fall below full while people wait in ED for a bed, so the benefit shows as shorter "
+             "ED waits instead.")
+
+#: the comparison's two runs as a reader names them (comparison.csv keeps baseline_mean and
+#: scenario_mean): "baseline" and "scenario" are ambiguous when a winter scenario is also on
+WITHOUT, WITH = "without interventions", "with interventions"
 
 #: kpi -> (column in the per-replication tables, sign of the difference, label)
-#: sign +1: scenario - baseline; -1: baseline - scenario ("released", "avoided", "freed")
+#: sign +1: scenario - baseline; -1: baseline - scenario ("released", "fewer", "freed").
+#: "fewer_admissions" is the change in admissions, not the patients the interventions took:
+#: where beds are full, clearing an ED queue admits people who would otherwise have waited past
+#: the window's end, so it can be smaller than "taken_by_interventions", even negative; that row
+#: counts the patients the interventions kept out of a bed directly (the baseline's count is 0).
 KPIS = {
     "beds_released": ("mean_occupied", -1,
                       "acute beds released (mean occupied beds, baseline - scenario)"),
@@ -33,8 +48,11 @@ KPIS = {
     "waits_over_12h": ("waits_over_12h", +1, "ED waits over 12 h (scenario - baseline)"),
     "elective_cancelled": ("elective_cancelled", +1,
                            "electives cancelled (scenario - baseline)"),
-    "admissions_avoided": ("admissions", -1,
-                           "emergency admissions avoided (admissions, baseline - scenario)"),
+    "fewer_admissions": ("admissions", -1,
+                         "fewer emergency admissions (admissions, baseline - scenario)"),
+    "taken_by_interventions": ("taken_by_interventions", +1,
+                               "patients the interventions took (admissions avoided + demand "
+                               "prevented, scenario - baseline)"),
     # the baseline and scenario columns of these are what each run used; the difference, freed
     "acute_bed_days_freed": ("bed_days", -1,
                              "acute bed-days freed (bed-days used, baseline - scenario)"),
@@ -63,6 +81,7 @@ def _with_costs(df: pd.DataFrame, horizon: float, bed_day_cost: float) -> pd.Dat
     df = df.copy()
     df["bed_days"] = df["mean_occupied"] * horizon
     df["bed_day_value"] = df["bed_days"] * bed_day_cost
+    df["taken_by_interventions"] = df["admissions_avoided"] + df["demand_prevented"]
     return df
 
 

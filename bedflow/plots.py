@@ -344,8 +344,9 @@ def cancellations_chart(daily: pd.DataFrame, periods: Sequence[Period] = ()) -> 
     ax.set_ylabel("electives cancelled per week")
     _thousands(ax)
     _date_axis(ax)
-    ax.set_title("Elective cancellations per week (Monday to Sunday), all sites", loc="left",
-                 fontsize=12, fontweight="bold")
+    # a patient cancelled is rebooked, and can be cancelled again: each time is counted
+    ax.set_title("Elective cancellations per week (Monday to Sunday), all sites: a patient "
+                 "cancelled twice counts twice", loc="left", fontsize=12, fontweight="bold")
     ax.legend(loc="upper left", fontsize=8, framealpha=0.9)
     ax.grid(axis="y", color="#dddddd", lw=0.6)
     return _finish(fig)

@@ -23,10 +23,11 @@ from typing import Sequence
 import pandas as pd
 
 from . import plots
-from .compare import CONVENTION
+from .compare import CONVENTION, FULL_BEDS, WITH, WITHOUT
 from .mser import WarmupCheck, warmup_check
 from .results import HEADLINE, Results
-from .table import COMPARISON_FORMATS, fmt_for, fmt_mean, fmt_value, site_columns
+from .table import (CLIPPED, COMPARISON_FORMATS, clipped, fmt_for, fmt_mean, fmt_value,
+                    interval, site_columns)
 from .writers import atomic_write, plain
 
 #: headline cards at the top of the page: the questions a winter plan asks first
@@ -168,7 +169,8 @@ def charts(results: Results, periods: Sequence[plots.Period] | None = None) -> l
             "elective_cancellations", "Elective cancellations per week",
             f"Electives cancelled for want of a bed, per calendar week (Monday to Sunday "
             f"censuses, whole weeks only), all sites: the mean over {reps} replications and the "
-            f"band holding 90% of them.",
+            f"band holding 90% of them. A cancelled patient is rebooked and may be cancelled "
+            f"again: a patient cancelled several times counts each time.",
             plots.png(plots.cancellations_chart(daily, periods))))
     return out
 
@@ -207,19 +209,17 @@ class Markup(str):
     """A string of HTML that must not be escaped again."""
 
 
-def _ci(fmt: str, lo: float, hi: float, floor: float | None = None) -> str:
-    """'low to high'; `floor` clips the low end (a count's interval cannot go below 0)."""
+def _ci(fmt: str, lo: float, hi: float) -> str:
+    """'low to high', or '' for no interval."""
     if lo is None or math.isnan(lo):
         return ""
-    if floor is not None:
-        lo = max(lo, floor)
     return f"{fmt_value(fmt, lo)} to {fmt_value(fmt, hi)}"
 
 
-def _pm(fmt: str, m: float, lo: float, hi: float) -> Markup:
-    if lo is None or math.isnan(lo):
-        return Markup(_e(fmt_value(fmt, m)))
-    return Markup(f"{_e(fmt_value(fmt, m))} <span class=pm>±{_e(fmt_value(fmt, (hi - lo) / 2))}</span>")
+def _site_cell(kpi: str, fmt: str, m: float, lo: float, hi: float) -> Markup:
+    """'mean [low, high]', the interval within the KPI's bounds as in the printed table."""
+    ci = interval(fmt, *clipped(kpi, lo, hi))
+    return Markup(_e(fmt_value(fmt, m)) + (f" <span class=pm>{_e(ci)}</span>" if ci else ""))
 
 
 def _cards(summary: pd.DataFrame) -> str:
@@ -230,7 +230,7 @@ def _cards(summary: pd.DataFrame) -> str:
             continue
         r = s.loc[k]
         f = fmt_for(k).replace("{:,.1f}", "{:,.0f}")
-        ci = _ci(f, r["ci_low"], r["ci_high"], floor=0.0)
+        ci = _ci(f, *clipped(k, r["ci_low"], r["ci_high"]))
         out.append(f'<div class=card><div class=k>{_e(r["label"])}</div>'
                    f'<div class=v>{_e(fmt_mean(f, r))}</div>'
                    f'<div class=ci>{"95% interval " + _e(ci) if ci else "&nbsp;"}</div></div>')
@@ -242,7 +242,7 @@ def _system_table(summary: pd.DataFrame) -> str:
     for _, r in summary[summary["site"] == "system"].iterrows():
         f = fmt_for(r["kpi"])
         rows.append([r["label"], fmt_mean(f, r),
-                     _ci(f, r["ci_low"], r["ci_high"], floor=0.0) or "-"])
+                     _ci(f, *clipped(r["kpi"], r["ci_low"], r["ci_high"])) or "-"])
     return _table(["all sites", "mean", "95% interval"], rows)
 
 
@@ -251,7 +251,8 @@ def _site_table(summary: pd.DataFrame, names: dict) -> str:
     rows = []
     for site in sites:
         sub = summary[summary["site"] == site].set_index("kpi")
-        cells = [_pm(fmt, *sub.loc[k, ["mean", "ci_low", "ci_high"]]) if k in sub.index else "-"
+        cells = [_site_cell(k, fmt, *sub.loc[k, ["mean", "ci_low", "ci_high"]])
+                 if k in sub.index else "-"
                  for k, (_, fmt) in site_columns(summary).items()]
         rows.append([Markup(f"{_e(plots.short_name(site, names))}")] + cells)
     heads = ["site"] + [HEADLINE.get(k, h) for k, (h, _) in site_columns(summary).items()]
@@ -267,7 +268,7 @@ def _comparison_table(comp: pd.DataFrame, names: dict | None = None) -> str:
     kpis = list(dict.fromkeys(["beds_released"] + list(comp["kpi"])))
     sites = list(dict.fromkeys(["system"] + list(comp["site"])))
     comp = comp.assign(_k=comp["kpi"].map(kpis.index), _s=comp["site"].map(sites.index))
-    head = ["KPI", "site", "baseline", "scenario", f"difference (mean): {CONVENTION}",
+    head = ["KPI", "site", WITHOUT, WITH, f"difference (mean): {CONVENTION}",
             "95% interval of the difference"]
 
     def rows(df):
@@ -370,6 +371,12 @@ def _warmup_html(w: WarmupCheck) -> str:
             f"further truncation: the {w.configured_days:g}-day warm-up looks long enough.</p>")
 
 
+#: on every page until the model is validated (issue 10): a reader must not take it as a forecast
+NOT_VALIDATED = ("<p class=caveat><b>Not yet validated</b> against what the NHS recorded in "
+                 "2016-17: ED waits over 4 h too rare, 12-hour waits and cancellations too "
+                 "common; see docs/validation.md in the repository.</p>")
+
+
 CSS = """
 body{font-family:-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;
  margin:0 auto;max-width:1120px;padding:12px 24px 40px;color:#1b1b1b;line-height:1.4}
@@ -389,7 +396,7 @@ table.kv td,table.kv th{text-align:left}
 table.t2 td:nth-child(2),table.t2 th:nth-child(2){text-align:left}
 td{white-space:nowrap}td:first-child{white-space:normal}
 .pm{color:#666;font-size:.88em}
-.note{border-left:5px solid #d08c00;background:#fff4dc;padding:8px 12px}
+.note,.caveat{border-left:5px solid #d08c00;background:#fff4dc;padding:8px 12px}
 .ok{border-left:5px solid #3a8d3a;background:#eef8ee;padding:8px 12px}
 figure{margin:18px 0 26px}figure img{max-width:100%;height:auto;border:1px solid #e6e6e6}
 figcaption{color:#444;font-size:.9em;max-width:900px}
@@ -418,19 +425,19 @@ def render(results: Results, prov: dict, chart_list: Sequence[Chart],
     parts = [f"<!DOCTYPE html><html lang=en><head><meta charset=utf-8>"
              f"<meta name=viewport content='width=device-width, initial-scale=1'>"
              f"<title>{_e(title)}</title><style>{CSS}</style></head><body>",
-             f"<h1>{_e(title)}</h1><p class=meta>{_e(meta)}</p>"]
+             f"<h1>{_e(title)}</h1><p class=meta>{_e(meta)}</p>", NOT_VALIDATED]
     if warm.too_short:
         parts.append(_warmup_html(warm))
     parts.append("<h2>Headline figures</h2>"
                  "<p class=small>Each figure is the mean over replications with its 95% "
                  "interval: where the true mean lies, given the randomness of "
-                 f"{cfg.sim.replications} simulated years. Rare events (12-hour waits, "
-                 "cancellations) have wide intervals; more replications narrow them. None of "
-                 "these figures can be negative, so an interval's low end is shown as at least "
-                 "0 (summary.csv keeps the raw interval).</p>"
+                 f"{cfg.sim.replications} replications of the {cfg.sim.horizon_days:g}-day "
+                 "window. Rare events (12-hour waits, "
+                 "cancellations) have wide intervals; more replications narrow them. "
+                 f"{_e(CLIPPED)}.</p>"
                  + _cards(summary) + _system_table(summary))
     if summary["site"].nunique() > 1:
-        parts.append("<h2>By site</h2><p class=small>Mean ± half-width of the 95% interval. "
+        parts.append("<h2>By site</h2><p class=small>Mean [95% interval], as above. "
                      "Counts (12-hour waits, cancellations) are totals over the observed "
                      "window.</p>" + _site_table(summary, names))
     comp = getattr(results, "comparison", None)
@@ -441,7 +448,7 @@ def render(results: Results, prov: dict, chart_list: Sequence[Chart],
                      "Here each is set against the baseline (every intervention off) run on the "
                      f"same patients. One sign convention throughout: {_e(CONVENTION)}. Bed-days "
                      "freed are valued at the bed-day cost: that is capacity for other "
-                     "patients, not cash, unless beds close.</p>"
+                     f"patients, not cash, unless beds close. {_e(FULL_BEDS)}</p>"
                      + "".join(_figure(c) for c in bars)
                      + _comparison_table(comp, names))
     parts.append("<h2>Through the year</h2>")

@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import pickle
+import shlex
 import shutil
 import socket
 import time
@@ -320,6 +321,13 @@ def write_manifest(sweep_dir: Path, arguments: Sequence[str], points: Sequence[P
         "points": [{"subdir": p.subdir, "overrides": p.overrides, "config_sha256": p.digest}
                    for p in points],
     })
+
+
+def finished(sweep_dir: Path, points: int) -> str:
+    """The sweep's last line: without it a plain sweep ends silently after Hydra's "Launching N
+    jobs", and a newcomer does not know where the points went or what reads them."""
+    d = shlex.quote(str(sweep_dir))
+    return f"sweep complete: {points} points in {d}; next: bedflow-collect {d}"
 
 
 # --------------------------------------------------------------------------- command-line checks

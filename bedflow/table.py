@@ -6,7 +6,7 @@ import math
 
 import pandas as pd
 
-from .compare import CONVENTION
+from .compare import CONVENTION, FULL_BEDS, WITH, WITHOUT
 from .results import BEYOND, Results
 
 SITE_COLUMNS = {
@@ -42,11 +42,31 @@ def site_columns(summary: pd.DataFrame) -> dict:
     return {k: v for k, v in SITE_COLUMNS.items() if k in set(summary["kpi"])}
 
 
+#: summary KPIs that are shares, at most 1; every other one is a count, or a mean of counts or
+#: durations, at least 0
+SHARES = ("occupancy", "mo_share_of_occupied")
+
+#: what the printed table and the report say of the intervals they show
+CLIPPED = ("95% intervals are shown within what the figure can be (counts from 0, shares and "
+           "occupancy up to 100%); summary.csv keeps the raw t-intervals")
+
+
+def clipped(kpi: str, lo: float, hi: float) -> tuple[float, float]:
+    """A summary KPI's interval within its natural bounds: the t-interval of a skewed count
+    dips below 0 and a share's passes 1, which no replication could show."""
+    top = 1.0 if kpi in SHARES else math.inf
+    return min(max(lo, 0.0), top), min(max(hi, 0.0), top)
+
+
+def interval(spec: str, lo: float, hi: float) -> str:
+    """'[low, high]', or '' for no interval."""
+    if lo is None or math.isnan(lo):
+        return ""
+    return f"[{fmt_value(spec, lo)}, {fmt_value(spec, hi)}]"
+
+
 def _cell(spec: str, m: float, lo: float, hi: float) -> str:
-    if math.isnan(lo):
-        return fmt_value(spec, m)
-    half = (hi - lo) / 2
-    return f"{fmt_value(spec, m)} ±{fmt_value(spec, half)}"
+    return f"{fmt_value(spec, m)} {interval(spec, lo, hi)}".strip()
 
 
 def fmt_for(kpi: str) -> str:
@@ -75,10 +95,7 @@ def format_table(results: Results) -> str:
     lines.append(f"{'System':<{width}}  {'mean':>12}  95% interval")
     for _, r in sysrows.iterrows():
         f = fmt_for(r["kpi"])
-        # every system KPI is a count, mean or share: an interval is shown from 0 when the
-        # t-interval of a skewed count dips below it, as in the report (summary.csv keeps it raw)
-        ci = "" if math.isnan(r["ci_low"]) else \
-            f"[{fmt_value(f, max(r['ci_low'], 0.0))}, {fmt_value(f, r['ci_high'])}]"
+        ci = interval(f, *clipped(r["kpi"], r["ci_low"], r["ci_high"]))
         lines.append(f"{r['label']:<{width}}  {fmt_mean(f, r):>12}  {ci}")
     sites = [x for x in s["site"].unique() if x != "system"]
     if len(sites) > 1 or sites != ["system"]:
@@ -86,7 +103,8 @@ def format_table(results: Results) -> str:
         cells = {}
         for site in sites:
             sub = s[s["site"] == site].set_index("kpi")
-            cells[site] = [_cell(fmt, *sub.loc[k, ["mean", "ci_low", "ci_high"]])
+            cells[site] = [_cell(fmt, sub.loc[k, "mean"],
+                                 *clipped(k, *sub.loc[k, ["ci_low", "ci_high"]]))
                            for k, (_, fmt) in site_columns(s).items()]
         heads = [h for h, _ in site_columns(s).values()]
         widths = [max(len(h), *(len(cells[x][i]) for x in sites)) for i, h in enumerate(heads)]
@@ -95,13 +113,14 @@ def format_table(results: Results) -> str:
         for site in sites:
             lines.append(f"{site:<{sw}}  " + "  ".join(f"{c:>{w}}" for c, w in
                                                        zip(cells[site], widths)))
+    lines += ["", f"{CLIPPED}."]
     return "\n".join(lines)
 
 
 COMPARISON_FORMATS = {
     "beds_released": "{:,.1f}", "mean_medically_optimised": "{:,.1f}",
     "mean_wait_hours": "{:,.2f}", "waits_over_12h": "{:,.0f}", "elective_cancelled": "{:,.0f}",
-    "admissions_avoided": "{:,.0f}", "acute_bed_days_freed": "{:,.0f}",
+    "fewer_admissions": "{:,.0f}", "taken_by_interventions": "{:,.0f}", "acute_bed_days_freed": "{:,.0f}",
     "intervention_cost": "£{:,.0f}", "bed_days_freed_value": "£{:,.0f}",
 }
 
@@ -113,17 +132,18 @@ def format_comparison(results: Results) -> str:
     names = ", ".join(cfg.intervention.active())
     lines = [f"Interventions: {names} · against the baseline with the same patients (common "
              f"random numbers) · paired difference, mean and 95% interval over "
-             f"{cfg.sim.replications} replications", f"Sign: {CONVENTION}.", ""]
+             f"{cfg.sim.replications} replications", f"Sign: {CONVENTION}.", FULL_BEDS, ""]
     sysrows = c[c["site"] == "system"]
     width = max(len(x) for x in sysrows["label"])
-    lines.append(f"{'System':<{width}}  {'baseline':>14}  {'scenario':>14}  {'difference':>14}"
+    lines.append(f"{'System':<{width}}  {WITHOUT:>21}  {WITH:>18}  {'difference':>14}"
                  f"  95% interval")
     for _, r in sysrows.iterrows():
         f = COMPARISON_FORMATS.get(r["kpi"], "{:,.2f}")
         ci = "" if math.isnan(r["difference_ci_low"]) else \
             f"[{fmt_value(f, r['difference_ci_low'])}, {fmt_value(f, r['difference_ci_high'])}]"
-        lines.append(f"{r['label']:<{width}}  {fmt_value(f, r['baseline_mean']):>14}  "
-                     f"{fmt_value(f, r['scenario_mean']):>14}  {fmt_value(f, r['difference_mean']):>14}  {ci}")
+        lines.append(f"{r['label']:<{width}}  {fmt_value(f, r['baseline_mean']):>21}  "
+                     f"{fmt_value(f, r['scenario_mean']):>18}  "
+                     f"{fmt_value(f, r['difference_mean']):>14}  {ci}")
     beds = c[(c["kpi"] == "beds_released") & (c["site"] != "system")]
     if len(beds):
         lines.append("")

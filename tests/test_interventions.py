@@ -53,12 +53,12 @@ def test_acting_after_admission_leaves_arrivals_identical():
 
 def test_paired_interval_is_narrower_than_unpaired():
     r = km("rapid_response")
-    for kpi in ("admissions_avoided", "beds_released"):
+    for kpi in ("fewer_admissions", "beds_released"):
         row = system(r, kpi)
         paired = row["difference_ci_high"] - row["difference_ci_low"]
         unpaired = row["unpaired_ci_high"] - row["unpaired_ci_low"]
         assert paired < unpaired, (kpi, paired, unpaired)
-    assert system(r, "admissions_avoided")["difference_ci_low"] > 0
+    assert system(r, "fewer_admissions")["difference_ci_low"] > 0
 
 
 def test_bigger_caseload_avoids_more_admissions():
@@ -174,6 +174,9 @@ def test_cli_writes_comparison_and_multirun_combines(tmp_path):
     assert (sweep / "beds_released_by_combination.png").is_file()
     assert "Acute beds released by intervention combination" in p.stdout
     assert np.isfinite(table["difference_mean"]).all()
+    # the sweep ends by saying where it is and what to run next, in one line
+    done = [x for x in p.stdout.splitlines() if "bedflow-collect" in x]
+    assert done == ["sweep complete: 2 points in sw; next: bedflow-collect sw"], p.stdout[-500:]
 
     # a narrower sweep into the same folder combines its own points only, not what is left there
     again = subprocess.run([sys.executable, "-m", "bedflow", "-m", "intervention=[rapid_response]",

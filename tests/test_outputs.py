@@ -43,3 +43,31 @@ def test_a_state_nobody_was_in_is_exactly_zero_not_minus_zero():
     for col in ("mean_medically_optimised", "mo_share_of_occupied", "mo_bed_days"):
         v = r.replications[col].to_numpy(float)
         assert (v == 0).all() and not np.signbit(v).any(), (col, v)
+
+
+def test_site_intervals_print_as_low_high_within_the_quantitys_bounds():
+    """A bad winter in one replication of three: the site's t-interval of 12-hour waits dips
+    below 0 and its occupancy's passes 100%. Printed and on the page they stop at the bounds,
+    as [low, high], never mean ± half-width (which reads as negative counts); summary.csv keeps
+    the raw interval, and the table's footnote says so."""
+    from bedflow.mser import WarmupCheck
+    from bedflow.report import render
+    from bedflow.table import format_table
+    from bedflow.writers import provenance
+
+    r = run(["system=single_ward", "sim.replications=3", "sim.horizon_days=20"])
+    r.replications["waits_over_12h"] = [0.0, 0.0, 100.0]
+    r.replications["occupancy"] = [0.90, 0.99, 1.0]  # mean 96.3%, t(2) half-width 13.7 points
+    s = r.summary.set_index(["site", "kpi"])
+    waits, occ = s.loc[("ward", "waits_over_12h")], s.loc[("ward", "occupancy")]
+    assert waits["ci_low"] < 0 and occ["ci_high"] > 1  # summary.csv: the raw t-intervals
+    text = format_table(r)
+    line = next(x for x in text.splitlines() if x.startswith("ward "))
+    assert f"33 [0, {waits['ci_high']:,.0f}]" in line
+    assert f"96.3% [{occ['ci_low']:.1%}, 100.0%]" in line
+    assert "±" not in text and "summary.csv keeps the raw" in text.splitlines()[-1]
+    page = render(r, provenance(r, [], 1.0), [], WarmupCheck(30.0, 0, False))
+    sites = page.split("<h2>By site</h2>")[1].split("<h2>")[0]
+    assert "±" not in sites
+    assert f"96.3% <span class=pm>[{occ['ci_low']:.1%}, 100.0%]</span>" in sites
+    assert f"33 <span class=pm>[0, {waits['ci_high']:,.0f}]</span>" in sites

@@ -30,13 +30,14 @@ def test_pairs_must_come_from_the_same_replications():
         common_replications([0, 1, 2], [0, 1, 2, 3])
 
 
-def fake(values, reps):
+def fake(values, reps, admissions=100, avoided=0, prevented=0):
     """A run's tables with one site whose mean occupied beds and MO patients are `values`."""
     def frame(site):
         return pd.DataFrame({"site": site, "replication": reps, "mean_occupied": values,
                              "mean_medically_optimised": values, "mean_wait_hours": 0.0,
-                             "waits_over_12h": 0, "elective_cancelled": 0, "admissions": 100,
-                             "intervention_cost": 0.0})
+                             "waits_over_12h": 0, "elective_cancelled": 0,
+                             "admissions": admissions, "admissions_avoided": avoided,
+                             "demand_prevented": prevented, "intervention_cost": 0.0})
     cfg = SimpleNamespace(sim=SimpleNamespace(horizon_days=10), costs=SimpleNamespace(acute_bed_day=346))
     return SimpleNamespace(config=cfg, system=frame("system"), replications=frame("ward"))
 
@@ -76,3 +77,24 @@ def test_a_percentile_beyond_the_range_in_one_replication_leaves_its_difference_
         assert math.isnan(r["scenario_mean"])
         assert r["note"] == "beyond the recorded range in 1 of 5 replications"
         assert c.loc[(site, "mean_wait_hours"), "note"] == ""
+
+
+def test_patients_taken_are_counted_directly_not_read_off_a_rise_in_admissions():
+    """Beds full: the interventions take 30 + 5 patients a replication, yet admissions rise by
+    12 as the freed beds clear the ED queue. The comparison says both, each under its own name:
+    fewer admissions is baseline - scenario = -12; patients taken is the scenario's count, 35
+    (scenario - baseline, the baseline's being 0), with no spread since every replication took
+    35."""
+    c = compare(fake(BASE, range(5), admissions=[100, 101, 99, 100, 100]),
+                fake(SCEN, range(5), admissions=[112, 113, 111, 112, 112], avoided=30,
+                     prevented=5)).set_index(["site", "kpi"])
+    fewer = c.loc[("system", "fewer_admissions")]
+    assert fewer["difference_mean"] == pytest.approx(-12.0)
+    assert fewer["label"].startswith("fewer emergency admissions") and "avoided" not in \
+        fewer["label"].split("(")[0]
+    taken = c.loc[("system", "taken_by_interventions")]
+    assert (taken["baseline_mean"], taken["scenario_mean"]) == (0.0, 35.0)
+    assert (taken["difference_mean"], taken["difference_ci_low"],
+            taken["difference_ci_high"]) == pytest.approx((35.0, 35.0, 35.0))
+    assert taken["difference"] == "scenario - baseline"
+    assert "admissions_avoided" not in KPIS  # no row named for a count it does not hold

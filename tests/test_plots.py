@@ -171,6 +171,8 @@ def test_cancellations_chart_mean_and_band():
     (band,) = by_gid(ax, "band90")
     assert isinstance(band, PolyCollection)
     assert "week" in ax.get_ylabel()
+    # a patient cancelled, rebooked and cancelled again counts twice: the chart says so
+    assert "cancelled twice counts twice" in ax.get_title(loc="left")
 
 
 def test_beds_released_chart_bars_and_intervals():

@@ -140,6 +140,8 @@ def test_report_with_daily_counts_and_a_comparison(rich):
     assert "£" in comp  # costs in pounds, as the printed comparison shows them
     assert "Below: 12-hour waits per day" in page
     assert "Weekly elective cancellations need" not in page
+    caption = page.split("<figure id=elective_cancellations>")[1].split("</figcaption>")[0]
+    assert "a patient cancelled several times counts each time" in caption
 
 
 def test_synthetic_comparison_table_and_chart(run):
@@ -183,7 +185,7 @@ def test_one_sign_convention_and_bed_days_valued_not_saved(rich):
     c = res.comparison.set_index(["site", "kpi"])
     for kpi, r in c.loc["system"].iterrows():
         s, b = r["scenario_mean"], r["baseline_mean"]
-        named = any(w in kpi for w in ("released", "avoided", "freed"))
+        named = any(w in kpi for w in ("released", "fewer", "freed"))
         want = (b - s) if named else (s - b)  # paired mean = difference of the means
         assert r["difference_mean"] == pytest.approx(want, rel=1e-9, abs=1e-9), kpi
         assert ("baseline - scenario" if named else "scenario - baseline") in r["label"], kpi
@@ -270,6 +272,50 @@ def test_percentile_beyond_the_histogram_and_people_still_waiting(run):
     old_reps = run.replications.drop(columns="still_waiting_at_end")
     old = summarise(old_reps, system_rows(old_reps))
     assert "still_waiting_at_end" not in set(old["kpi"]) and "mean_occupied" in set(old["kpi"])
+
+
+
+def test_comparison_columns_say_with_and_without_interventions(rich):
+    """With flu_peak on, "scenario" would read as the flu scenario: the two runs are named
+    for the interventions, on the page and in the printed table, with the capped beds note."""
+    from bedflow.table import format_comparison
+
+    folder, res = rich
+    page = (folder / "report.html").read_text(encoding="utf-8")
+    comp = page.split("Interventions against the baseline</h2>")[1].split("<h2>")[0]
+    heads = re.findall(r"<th>(.*?)</th>", comp.split("</thead>")[0])
+    assert heads[2:4] == ["without interventions", "with interventions"]
+    assert "beds released is capped" in comp and "shorter ED waits" in comp
+    text = format_comparison(res).splitlines()
+    head = next(x for x in text if x.startswith("System"))
+    assert head.split()[1:6] == ["without", "interventions", "with", "interventions",
+                                 "difference"]
+    assert " baseline " not in head and " scenario " not in head
+    assert any("beds released is capped" in x for x in text)
+    # the rows still line up under the wider heads: "with interventions" ends where its value does
+    beds = next(x for x in text if x.startswith("acute beds released"))
+    r = res.comparison.set_index(["site", "kpi"]).loc[("system", "beds_released")]
+    end = head.index("with interventions") + len("with interventions")
+    assert beds[:end].endswith(f"{r['scenario_mean']:,.1f}")
+
+
+def test_page_says_the_model_is_not_yet_validated(plain):
+    folder, _ = plain
+    page = (folder / "report.html").read_text(encoding="utf-8")
+    top = page.split("<h2>")[0]  # before the first section: seen without scrolling
+    assert re.search(r"<p class=caveat><b>Not yet validated</b> against what the NHS recorded "
+                     r"in 2016-17", top)
+    assert "docs/validation.md" in top and "12-hour waits and cancellations too common" in top
+
+
+def test_a_30_day_run_is_not_called_simulated_years(tmp_path):
+    res = bedflow.simulate(bedflow.compose([
+        "system=single_ward", "sim.replications=3", "sim.progress=false",
+        "sim.warmup_days=3", "sim.horizon_days=30"]))
+    page = render(res, prov(res), [], WarmupCheck(3.0, 0, False))
+    head = page.split("<h2>Headline figures</h2>")[1].split("</p>")[0]
+    assert "years" not in head
+    assert "3 replications of the 30-day window" in head
 
 
 def test_report_layers_charts_and_tables_import_down_only():

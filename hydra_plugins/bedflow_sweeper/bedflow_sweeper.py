@@ -85,6 +85,7 @@ class BedflowSweeper(Sweeper):
                  f"{len(points)} points, {len(points) - len(todo)} already complete, "
                  f"launching {len(todo)}")
         if not todo:
+            print(sw.finished(sweep_dir, len(points)))
             return []
 
         returns, failed, idx = [], [], 0
@@ -104,6 +105,7 @@ class BedflowSweeper(Sweeper):
                   f"failed.json), {len(points) - len(failed)} are complete. Rerun the same "
                   "command to retry the failed ones.", file=sys.stderr)
             raise SystemExit(1)
+        print(sw.finished(sweep_dir, len(points)))
         return returns
 
     def _name_points_by_swept_keys(self, overrides) -> None:
