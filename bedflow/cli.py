@@ -10,15 +10,14 @@ at: composing, the run folder and multirun sweeps.
 from __future__ import annotations
 
 import logging
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 from . import sweep  # also registers the resolvers that name sweep folders, in every job
 from .config import ConfigError
 from .errors import fail, interrupted
+from .run_folder import RunFolder, check_writable
 
 log = logging.getLogger("bedflow")
 
@@ -28,67 +27,8 @@ _HYDRA_FLAGS = ("--help", "-h", "--hydra-help", "--version", "--cfg", "-c", "--r
                 "--config-dir", "-cd", "--experimental-rerun", "--shell-completion", "-sc",
                 "--multirun", "-m")
 
-#: the deepest folder on the way to the run folder that existed before the run: a run that
-#: fails removes what it made, up to here and never beyond
-_existed: Path | None = None
-#: the run folder bedflow made before Hydra started (see claim_run_folder)
-_claimed: Path | None = None
-#: when the run folder itself existed (a rerun into it, `hydra.run.dir=.`): what was in it
-_kept: frozenset = frozenset()
-
-
-def check_writable(key: str, folder: str) -> Path:
-    """Refuse an output folder that cannot be made (under a file, read-only, /proc), before
-    Hydra tries; return the deepest folder on its way that exists. Leaves nothing behind."""
-    path = Path(folder).absolute()
-    base = next(p for p in (path, *path.parents) if p.exists())
-    if not base.is_dir():
-        raise ConfigError(f"{key}: cannot write {folder}: {base} is a file, not a folder")
-    try:
-        tempfile.TemporaryDirectory(dir=base).cleanup()
-    except OSError as e:
-        raise ConfigError(f"{key}: cannot write {folder}: no folder can be made in {base} "
-                          f"({e.strerror or e})") from None
-    return base
-
-
-def claim_run_folder(folder: str) -> Path:
-    """Make the run folder now, under a name no other run holds: two runs started in the same
-    second (two terminals, a script) were both named by the second and wrote into one folder.
-    The second run gets `<time>-2`, and so on."""
-    path = Path(folder).absolute()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    for k in range(1, 1000):
-        candidate = path if k == 1 else path.with_name(f"{path.name}-{k}")
-        try:
-            candidate.mkdir()
-            return candidate
-        except FileExistsError:
-            continue
-    raise ConfigError(f"hydra.run.dir: {path} and 998 variants of it are taken")
-
-
-def remove_run_folder(out: Path, existed: Path | None, kept: frozenset = frozenset()) -> None:
-    """Remove what a failed run made: its folder and the parents it made that are now empty
-    (`results/<date>/`). A folder that was there before keeps everything that was in it (`kept`):
-    an interrupted rerun must never cost a user their files."""
-    out = Path(out).absolute()
-    if existed == out:
-        for entry in out.iterdir():
-            if entry.name not in kept:
-                if entry.is_dir() and not entry.is_symlink():
-                    shutil.rmtree(entry, ignore_errors=True)
-                else:
-                    entry.unlink(missing_ok=True)
-        return
-    shutil.rmtree(out, ignore_errors=True)
-    for parent in out.parents:
-        if existed is None or parent == existed or existed not in parent.parents:
-            break
-        try:
-            parent.rmdir()  # only when empty
-        except OSError:
-            break
+#: where this run writes (checked and claimed before Hydra starts; see run_folder)
+_folder: RunFolder | None = None
 
 
 def _task(cfg) -> None:
@@ -130,8 +70,8 @@ def _run(cfg, out: Path, overrides: list[str]) -> None:
     except ConfigError as e:
         fail(str(e))
     finally:
-        if not done:  # nothing half-written is left behind, nor an empty results/<date>/
-            remove_run_folder(out, _existed, _kept)
+        if _folder is not None:  # nothing half-written is left, nor an empty results/<date>/
+            _folder.done() if done else _folder.undo()
     print(format_table(results))
     if results.comparison is not None:
         print()
@@ -153,8 +93,8 @@ def _register_sweeper() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    global _existed, _kept, _claimed
-    _claimed = None
+    global _folder
+    _folder = None
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         try:
@@ -169,13 +109,13 @@ def main(argv: list[str] | None = None) -> None:
             elif flags <= {"-m", "--multirun"}:  # the first point now; the sweeper checks them all
                 _, folders = compose_with_folders(sweep.check_command_line(argv, multirun=True))
                 key = "hydra.sweep.dir"
-            _existed = check_writable(key, folders[key]) if key in folders else None
-            reuse = _existed is not None and _existed == Path(folders[key]).absolute()
-            _kept = frozenset(e.name for e in _existed.iterdir()) if reuse else frozenset()
-            if key == "hydra.run.dir" and not any(a.startswith(key + "=") for a in argv):
-                claimed = _claimed = claim_run_folder(folders[key])  # the default name
-                argv = argv + [f"{key}='{claimed}'" if "'" not in str(claimed) else
-                               f"{key}={claimed}"]
+            if key == "hydra.run.dir":
+                default = not any(a.startswith(key + "=") for a in argv)
+                _folder = RunFolder(key, folders[key], default_name=default)
+                if default:  # the name claimed, which another run started this second lacks
+                    argv = argv + [f"{key}={_quoted(_folder.path)}"]
+            elif key in folders:
+                check_writable(key, folders[key])
             cdir = str(config_dir())
             register()  # the schema config.yaml names, for Hydra's own flags too
             _register_sweeper()
@@ -189,11 +129,16 @@ def main(argv: list[str] | None = None) -> None:
         run()
     except KeyboardInterrupt:
         _stop_local_launcher()
-        if _claimed is not None and not (_claimed / "summary.csv").exists():
-            remove_run_folder(_claimed, _existed)  # stopped before the run began writing
+        if _folder is not None and not _folder.finished:
+            _folder.undo()  # stopped before the run began, or while it ran
         interrupted()
     except BrokenPipeError:  # `bedflow --help | head`: the reader left; not an error of ours
         _quiet_stdout()
+
+
+def _quoted(path: Path) -> str:
+    """A path as a Hydra override value: quoted, with quotes and backslashes escaped."""
+    return "'" + str(path).replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 def _quiet_stdout() -> None:

@@ -178,26 +178,47 @@ def test_a_crash_leaves_no_run_folder_nor_its_date_folder(tmp_path, monkeypatch,
 
 
 @pytest.mark.parametrize("folder", ["mine", "."], ids=["existing folder", "the working folder"])
-def test_a_crash_in_an_existing_folder_removes_only_what_the_run_made(
-        folder, tmp_path, monkeypatch, capsys):
-    """A rerun into a folder that holds a user's files (an earlier run, `hydra.run.dir=.`) and
-    then fails or is interrupted must leave those files; it used to delete the whole folder."""
-    from bedflow import runner
+@pytest.mark.parametrize("where", ["simulate", "report"])
+def test_a_failed_rerun_in_an_existing_folder_leaves_it_as_it_was(
+        folder, where, tmp_path, monkeypatch, capsys):
+    """A rerun into a folder that holds an earlier run or a user's files (`hydra.run.dir=.`)
+    and then fails must leave it as it was: it used to delete the whole folder, and then kept
+    the new run's `.hydra/`, log lines and tables beside the earlier run's report."""
+    from bedflow import report, runner
     from bedflow.cli import main
 
     def crash(*a, **k):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(runner, "simulate", crash)
+    monkeypatch.setattr(runner if where == "simulate" else report,
+                        "simulate" if where == "simulate" else "write_report", crash)
     monkeypatch.chdir(tmp_path)
-    (tmp_path / folder).mkdir(exist_ok=True)
-    (tmp_path / folder / "keep.txt").write_text("a planner's notes")
-    (tmp_path / folder / "earlier").mkdir()
+    run = tmp_path / folder
+    run.mkdir(exist_ok=True)
+    before = {"keep.txt": "a planner's notes", "summary.csv": "the earlier run's figures",
+              "cli.log": "the earlier run's log\n", ".hydra/overrides.yaml": "- sim.seed=1\n"}
+    for name, text in before.items():
+        (run / name).parent.mkdir(exist_ok=True)
+        (run / name).write_text(text)
+    (run / "earlier").mkdir()
     with pytest.raises(SystemExit) as e:
-        main(QUICK + [f"hydra.run.dir={folder}"])
+        main(QUICK + [f"hydra.run.dir={folder}", "sim.seed=7"])
     assert e.value.code == 1 and "a bug" in capsys.readouterr().err
-    assert sorted(p.name for p in (tmp_path / folder).iterdir()) == ["earlier", "keep.txt"]
-    assert (tmp_path / folder / "keep.txt").read_text() == "a planner's notes"
+    after = sorted(str(p.relative_to(run)) for p in run.rglob("*"))
+    assert after == sorted([*before, ".hydra", "earlier"]), after
+    assert {name: (run / name).read_text() for name in before} == before
+
+
+def test_a_run_into_an_existing_folder_replaces_its_outputs_and_leaves_no_backup(
+        tmp_path, monkeypatch, capsys):
+    from bedflow.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "summary.csv").write_text("the earlier run's figures")
+    main(QUICK + ["hydra.run.dir=mine", "sim.progress=false"])
+    assert "kpi" in (tmp_path / "mine" / "summary.csv").read_text()
+    assert not list((tmp_path / "mine").glob(".bedflow-backup-*"))
 
 
 def test_runs_started_in_the_same_second_get_folders_of_their_own(tmp_path, monkeypatch, capsys):
