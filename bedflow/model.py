@@ -259,6 +259,7 @@ class Model:
             p.wake.callbacks.append(lambda _: self.admit(p, self.env.now))
             ward.queue.append(p)
             ward.rec.queued(p, t)
+            p.in_ed = True
 
     def _admission_process(self, p: Patient) -> None:
         """From the decision to admit, p.admit_delay of allocation, cleaning and transfer pass
@@ -266,6 +267,7 @@ class Model:
         ward = p.ward
         ward.admitting[p] = None
         ward.rec.admission_process(p)
+        p.in_ed = True  # whatever delay was drawn, 0 included
 
         def done(_) -> None:
             del ward.admitting[p]

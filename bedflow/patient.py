@@ -12,7 +12,7 @@ EMERGENCY, ELECTIVE, INITIAL = 0, 1, 2
 
 class Patient:
     __slots__ = ("pid", "ward", "kind", "pathway", "los", "work", "service", "arrived", "admitted",
-                 "mo", "fenced", "wake", "bed", "admit_delay", "leave_u")
+                 "mo", "fenced", "wake", "bed", "admit_delay", "leave_u", "in_ed")
 
     def __init__(self, pid: int, ward, kind: int, pathway: int, los: float, work: float,
                  service: float, arrived: float):
@@ -31,3 +31,4 @@ class Patient:
         self.bed = 0  # bed number, kept only by the event log
         self.admit_delay = 0.0  # days of admission process from decision to admit to a bed
         self.leave_u = 0.0  # the uniform that picks the hour of day the patient leaves at
+        self.in_ed = False  # in ED for a bed: in the admission process or the queue

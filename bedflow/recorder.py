@@ -112,7 +112,7 @@ class SiteRecorder:
     def turned_away(self, p, how: str, t: float = 0.0) -> None:
         """`diverted` (at t), `admission_avoided` (front door) or `demand_prevented` (never
         arose)."""
-        if how == "diverted" and p.admit_delay > 0.0:  # after the admission process: out of ED
+        if how == "diverted" and p.in_ed:  # after the admission process: out of ED
             self.ed_area -= self.rest(t)
         if p.arrived < self.w:
             return
@@ -131,13 +131,13 @@ class SiteRecorder:
     def queued(self, p, t: float) -> None:
         """p joins the ED queue for a bed at t (its decision to admit, or the end of its
         admission process, when it is in ED already)."""
-        if p.admit_delay == 0.0:
+        if not p.in_ed:
             self.ed_area += self.rest(t)
 
     def admitted(self, p, t: float) -> None:
         r = self.rest(t)
         if p.kind == EMERGENCY:
-            if p.wake is not None or p.admit_delay > 0.0:  # waited in ED
+            if p.in_ed:  # waited in ED (the queue or the admission process)
                 self.ed_area -= r
             self.occupied_area += r
             hours = (t - p.arrived) * 24.0
@@ -315,7 +315,7 @@ class LoggedRecorder(SiteRecorder):
 
     def queued(self, p, t: float) -> None:
         super().queued(p, t)
-        if p.admit_delay == 0.0:
+        if not p.in_ed:
             self._add(p, "queue", "ed_wait_begins", t)
 
     def admitted(self, p, t: float) -> None:
