@@ -44,7 +44,7 @@ def site_columns(summary: pd.DataFrame) -> dict:
 
 #: summary KPIs that are shares, at most 1; every other one is a count, or a mean of counts or
 #: durations, at least 0
-SHARES = ("occupancy", "mo_share_of_occupied")
+SHARES = ("occupancy", "mo_share_of_occupied", "discharges_before_noon_share")
 
 #: what the printed table and the report say of the intervals they show
 CLIPPED = ("95% intervals are shown within what the figure can be (counts from 0, shares and "
@@ -71,7 +71,7 @@ def _cell(spec: str, m: float, lo: float, hi: float) -> str:
 
 def fmt_for(kpi: str) -> str:
     """The format a KPI of summary.csv is printed in."""
-    if kpi in ("occupancy", "mo_share_of_occupied", "discharges_before_noon_share"):
+    if kpi in SHARES:
         return "{:.1%}"
     if kpi in ("mean_wait_hours", "p95_wait_hours", "mean_delay_days"):
         return "{:.2f}"
