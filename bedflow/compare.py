@@ -81,7 +81,7 @@ def _with_costs(df: pd.DataFrame, horizon: float, bed_day_cost: float) -> pd.Dat
     df = df.copy()
     df["bed_days"] = df["mean_occupied"] * horizon
     df["bed_day_value"] = df["bed_days"] * bed_day_cost
-    df["taken_by_interventions"] = df["admissions_avoided"] + df["demand_prevented"]
+    df["taken_by_interventions"] = df.get("admissions_avoided", 0) + df.get("demand_prevented", 0)
     return df
 
 
