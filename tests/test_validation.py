@@ -55,10 +55,15 @@ def test_intervals_contain_their_means_and_verdicts_follow_the_targets(res):
     assert len(ok) >= 8  # the shares, counts, occupancy, bed base and MO of a 30-day run
     assert (ok["model_low"] <= ok["model_mean"] + 1e-12).all()
     assert (ok["model_mean"] <= ok["model_high"] + 1e-12).all()
-    for _, r in df.iterrows():
-        row = v.ROWS[v.ROW_KEYS.index(r["key"])]
-        if np.isfinite(r["model_mean"]) and row.key != "peak_month":
-            assert r["verdict"] == v.verdict(r["model_mean"], row.target)
+    df = df.set_index("key")
+    # figures known without the table: the configured bed base, and a noon share near a half
+    # (no time of day: discharges spread evenly over the day)
+    assert df.loc["bed_base", "model_mean"] == 3340 and df.loc["bed_base", "verdict"] == "outside"
+    assert df.loc["before_noon_share", "model_mean"] == pytest.approx(0.5, abs=0.03)
+    assert df.loc["before_noon_share", "verdict"] == "outside"
+    # a 30-day April window holds neither winter quarter nor a year's peak
+    for key in ("occupancy_q3", "occupancy_q4", "q4_minus_q3", "peak_month"):
+        assert df.loc[key, "verdict"] == v.NOT_COVERED
 
 
 def test_annual_counts_are_scaled_from_the_window(res):
@@ -138,3 +143,10 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 2 and all(line.startswith("bedflow: error: ") for line in err)
     assert not any(tmp_path.iterdir())
+
+
+def test_a_share_recorded_per_site_only_is_never_added_over_sites(res):
+    reps = res.replications.assign(share_beds_los_21plus=0.19)  # seven sites at 19% each
+    daily = res.daily.assign(los_21plus=res.daily["occupied"] * 0.19)
+    df = v.table(dataclasses.replace(res, replications=reps, daily=daily)).set_index("key")
+    assert df.loc["los_21plus_share", "model_mean"] == pytest.approx(0.19)  # not 7 x 19%

@@ -104,11 +104,12 @@ ROW_KEYS = [r.key for r in ROWS]
 # ------------------------------------------------------------------------- measuring
 
 
-def _system(res, name: str) -> np.ndarray | None:
-    """Per-replication system values of a KPI: the system row, else the sites added up."""
+def _system(res, name: str, add: bool = True) -> np.ndarray | None:
+    """Per-replication system values of a KPI: the system row, else (a count, `add`) the sites
+    added up; a share is never added over sites."""
     if name in res.system:
         return res.system.sort_values("replication")[name].to_numpy(float)
-    if name in res.replications:
+    if add and name in res.replications:
         return res.replications.groupby("replication", sort=True)[name].sum().to_numpy(float)
     return None
 
@@ -135,7 +136,7 @@ def _quarter(monthly: pd.DataFrame, months: tuple[int, ...]) -> np.ndarray | Non
 
 def los_21plus_share(res) -> np.ndarray | None:
     """The KPI if the run has it, else from the 08:00 census column, else None."""
-    v = _system(res, "share_beds_los_21plus")
+    v = _system(res, "share_beds_los_21plus", add=False)
     if v is not None:
         return v
     d = res.daily
@@ -157,11 +158,11 @@ def measure(res) -> dict:
         "over_4h_share": _ratio(over4, admissions),
         "over_12h_share_of_4h": _ratio(over12, over4),
         "over_12h_per_year": over12 * per_year,
-        "before_noon_share": _system(res, "discharges_before_noon_share"),
+        "before_noon_share": _system(res, "discharges_before_noon_share", add=False),
         "cancelled_per_year": cancelled * per_year,
         "cancelled_share": _ratio(cancelled, done),
         "electives_per_year": done * per_year,
-        "occupancy_year": _system(res, "occupancy"),
+        "occupancy_year": _system(res, "occupancy", add=False),
         "occupancy_q3": q3,
         "occupancy_q4": q4,
         "q4_minus_q3": ("paired", q4, q3) if q3 is not None and q4 is not None else None,
