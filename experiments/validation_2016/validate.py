@@ -280,7 +280,7 @@ def _difference(row: Row, a, b) -> str:
 def markdown(df: pd.DataFrame) -> str:
     tod = "tod_model" in df
     head = ["figure", "model (default)", "verdict"]
-    head += ["time_of_day=published", "verdict", "published minus default"] if tod else []
+    head += ["time_of_day=published", "verdict", "time of day minus default (paired)"] if tod else []
     head += ["published 2016-17", "source", "target"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for _, r in df.iterrows():
