@@ -99,3 +99,21 @@ def test_age_of_patients_in_bed_is_exponential_on_mm_infinity():
         x = np.asarray(x)
         se = x.std(ddof=1) / math.sqrt(reps)
         assert abs(x.mean() - math.exp(-d / m)) < 4 * se + 1e-3, (x, math.exp(-d / m))
+
+
+def test_warm_start_patients_bring_their_elapsed_stay():
+    """With no warm-up, the first week's census already shows the M/M/infinity share exp(-d/m)
+    of 7+ day stays: patients in a bed at time zero count the elapsed part of their drawn stay,
+    not zero (which would show no 7+ day stay before day 7)."""
+    m, reps = 7.0, 4
+    c = bedflow.compose(["system=single_ward", "sim.progress=false", "system.sites.ward.beds=3000",
+                         "system.sites.ward.emergency_per_day=200",
+                         f"system.los.emergency.mean_days={m:g}",
+                         "sim.warmup_days=0", "sim.horizon_days=6"])
+    x = []
+    for r in range(reps):
+        cen = run_replication(c, r)["census"]
+        x.append(cen["los_7plus"].sum() / cen["occupied"].sum())
+    x = np.asarray(x)
+    se = x.std(ddof=1) / math.sqrt(reps)
+    assert abs(x.mean() - math.exp(-1.0)) < 4 * se + 2e-3, x
