@@ -188,9 +188,11 @@ class Model:
         ward = p.ward
         p.admitted = t
         p.mo = t + p.los
-        if p.kind != INITIAL:
+        if p.kind == INITIAL:  # in hospital since before time zero, admitted at time zero
+            insort(ward.stays, p.since)
+        else:  # admissions come in time order: the list stays sorted
             p.since = t
-        insort(ward.stays, p.since)
+            ward.stays.append(t)
         rec = ward.rec
         rec.admitted(p, t)
         rec.optimised(p)
