@@ -6,9 +6,8 @@ the event log and against M/M/infinity theory (tolerance 4 standard errors over 
 import math
 
 import numpy as np
-import pytest
-
 import pandas as pd
+import pytest
 
 import bedflow
 from bedflow.model import run_replication
@@ -19,9 +18,10 @@ def system(out):
     """The system row of one replication, as results builds it."""
     return system_rows(pd.DataFrame(out["rows"])).iloc[0]
 
+
 def small(*overrides):
-    """One kent_medway site, scaled down: finite downstream places, queues for them, long
-    stays, and an event log small enough to recount."""
+    """kent_medway for 60 days from empty beds, Medway short of P1 places so patients queue
+    for them: long stays, and an event log small enough to recount."""
     return bedflow.compose(["system=kent_medway", "sim.warm_start=false", "sim.progress=false",
                             "sim.event_log=true", "sim.warmup_days=10", "sim.horizon_days=50",
                             "system.sites.medway.downstream.P1=40", *overrides])
@@ -36,6 +36,8 @@ def stays(ev):
 
 
 def test_long_stay_census_recounted_from_the_event_log():
+    """At each 08:00 census, the patients in a bed (admitted, not yet released) with census
+    time minus admission of at least 7, 14, 21 days."""
     c = small()
     out = run_replication(c, 0)
     df = stays(out["events"])
