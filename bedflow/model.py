@@ -537,6 +537,7 @@ class Model:
         for ward in self.wards:
             for p in (*ward.admitting, *ward.queue):  # admission process, then the ED queue
                 ward.rec.still_waiting_at(p.arrived, self.T)
+            ward.rec.in_bed_at_end(ward.stays)
         return self
 
 

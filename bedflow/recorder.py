@@ -85,7 +85,9 @@ class SiteRecorder:
         self.elective_admitted = self.elective_cancelled = 0
         self.occupied_area = self.mo_area = self.ed_area = self.escalation_area = 0.0
         self.closed_area = 0.0  # bed-days closed by a scenario
-        self.long_area = 0.0  # bed-days held by patients in hospital LONG_STAY days or more
+        # bed-days held by patients in hospital LONG_STAY days or more, added when they leave
+        # or when the window ends (not anticipated: that would cost every patient two calls)
+        self.long_area = 0.0
         self.awaiting_area = 0.0  # patient-days MO and waiting for a downstream place
         self.opel_days = [0, 0, 0, 0]  # observed days declared at OPEL 1-4
         self.mo_patients = 0
@@ -141,8 +143,6 @@ class SiteRecorder:
 
     def admitted(self, p, t: float) -> None:
         r = self.rest(t)
-        long_from = p.since + LONG_STAY
-        self.long_area += self.rest(long_from if long_from > t else t)
         if p.kind == EMERGENCY:
             if p.in_ed:  # waited in ED (the queue or the admission process)
                 self.ed_area -= r
@@ -187,7 +187,8 @@ class SiteRecorder:
         self.occupied_area -= r
         self.mo_area -= r
         long_from = p.since + LONG_STAY
-        self.long_area -= self.rest(long_from if long_from > t else t)
+        if t > long_from:  # a long stay: its long part is known now (most stays are not)
+            self.long_area += self.rest(long_from) - self.rest(t)
         if t >= self.w:
             d = t - p.mo
             self.discharges += 1
@@ -201,6 +202,11 @@ class SiteRecorder:
                 self.delay_hist.add_zero()
 
     # ---------------------------------------------------------------- statistics
+
+    def in_bed_at_end(self, stays) -> None:
+        """The long parts of the stays still going at the end (`stays`: when each came in)."""
+        for since in stays:
+            self.long_area += self.rest(since + LONG_STAY)
 
     def still_waiting_at(self, arrived: float, t: float) -> None:
         """A patient still in ED when the window ends at t: the wait so far counts like any
