@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from bisect import insort
 from heapq import heappush
 from itertools import count
 from typing import List
@@ -187,6 +188,11 @@ class Model:
         ward = p.ward
         p.admitted = t
         p.mo = t + p.los
+        if p.kind == INITIAL:  # in hospital since before time zero, admitted at time zero
+            insort(ward.stays, p.since)
+        else:  # admissions come in time order: the list stays sorted
+            p.since = t
+            ward.stays.append(t)
         rec = ward.rec
         rec.admitted(p, t)
         rec.optimised(p)
@@ -225,6 +231,7 @@ class Model:
 
     def _placed(self, p: Patient) -> None:
         """A place is p's (held from now): go to it, at the leaving hour if there is one."""
+        p.ward.rec.placed(p, self.env.now)
         if self.leaving is None:
             self._to_place(p)
         else:
@@ -450,7 +457,8 @@ class Model:
         """Fill beds and downstream places from an approximate steady state at time zero.
 
         Patients in an acute bed: Poisson(lambda(0) E[LOS]) (the M/G/infinity census), each with
-        a length-biased stay of which a uniform fraction remains. Downstream places: occupied to
+        a length-biased stay of which a uniform fraction remains; the rest is the time it has
+        been in hospital (`since` < 0), for the long-stay counts. Downstream places: occupied to
         min(capacity, flow x mean service), with equilibrium residual service times. The MO
         queue is left to build during the warm-up.
         """
@@ -471,12 +479,16 @@ class Model:
             if i < n_e:
                 c = _pick(self.census_cohort_cum, u_cohort())
                 p = _pick(self.cohort_path_cum[c], u_path())
-                remaining = u() * los_e(self.cohort_factor[c])
+                f = u()
+                stay = los_e(self.cohort_factor[c])
             else:
                 p = _pick(self.elective_path_cum, u_path())
-                remaining = u() * los_el()
+                f = u()
+                stay = los_el()
+            remaining = f * stay
             pt = Patient(next(self.pids), ward, INITIAL, p, remaining, 0.0,
                          service[PATHWAYS[p]]() if p else 0.0, 0.0)
+            pt.since = remaining - stay  # in hospital for the elapsed part of the drawn stay
             pt.work = self._work(p, z_delay())
             if u_leave is not None:
                 pt.leave_u = u_leave()
@@ -525,6 +537,7 @@ class Model:
         for ward in self.wards:
             for p in (*ward.admitting, *ward.queue):  # admission process, then the ED queue
                 ward.rec.still_waiting_at(p.arrived, self.T)
+            ward.rec.in_bed_at_end(ward.stays)
         return self
 
 

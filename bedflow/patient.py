@@ -12,7 +12,7 @@ EMERGENCY, ELECTIVE, INITIAL = 0, 1, 2
 
 class Patient:
     __slots__ = ("pid", "ward", "kind", "pathway", "los", "work", "service", "arrived", "admitted",
-                 "mo", "fenced", "wake", "bed", "admit_delay", "leave_u", "in_ed")
+                 "mo", "since", "fenced", "wake", "bed", "admit_delay", "leave_u", "in_ed")
 
     def __init__(self, pid: int, ward, kind: int, pathway: int, los: float, work: float,
                  service: float, arrived: float):
@@ -26,6 +26,9 @@ class Patient:
         self.arrived = arrived  # decision to admit (ED) or the booked admission time
         self.admitted = arrived
         self.mo = arrived + los  # medically optimised, known on admission
+        # in hospital since: the admission, or for a patient in a bed when the clock starts,
+        # minus the elapsed stay drawn at the warm start (the long-stay counts read it)
+        self.since = arrived
         self.fenced = False  # in a ring-fenced elective bed
         self.wake = None  # the event a waiting patient resumes on
         self.bed = 0  # bed number, kept only by the event log

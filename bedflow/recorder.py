@@ -1,7 +1,7 @@
 """What is recorded, apart from the flow: the model's processes tell a site's recorder what
-happened to a patient (`arrived`, `queued`, `admitted`, `optimised`, `awaiting_place`, `left`,
-`turned_away`, `cancelled`), and the recorder keeps the statistics. `LoggedRecorder` keeps the
-same statistics and also writes the optional patient event log.
+happened to a patient (`arrived`, `queued`, `admitted`, `optimised`, `awaiting_place`, `placed`,
+`left`, `turned_away`, `cancelled`), and the recorder keeps the statistics. `LoggedRecorder` keeps
+the same statistics and also writes the optional patient event log.
 
 Streaming statistics for one site: counters, time-weighted areas and fixed histograms.
 
@@ -18,6 +18,9 @@ import math
 
 from .config import PATHWAYS
 from .patient import ELECTIVE, EMERGENCY
+
+LONG_STAY = 21.0
+"""Days in hospital from which a stay is long in the summary's time-average (the sitrep's 21+)."""
 
 
 class Histogram:
@@ -69,7 +72,7 @@ class SiteRecorder:
         "waits_over_4h", "waits_over_12h", "wait_hist", "elective_admitted", "elective_cancelled",
         "occupied_area", "mo_area", "ed_area", "escalation_area", "mo_patients", "delay_sum",
         "delay_n", "delay_hist", "discharges", "since_census", "prevented", "avoided",
-        "closed_area", "opel_days", "before_noon",
+        "closed_area", "opel_days", "before_noon", "long_area", "awaiting_area",
     )
 
     def __init__(self, w: float, T: float):
@@ -82,6 +85,10 @@ class SiteRecorder:
         self.elective_admitted = self.elective_cancelled = 0
         self.occupied_area = self.mo_area = self.ed_area = self.escalation_area = 0.0
         self.closed_area = 0.0  # bed-days closed by a scenario
+        # bed-days held by patients in hospital LONG_STAY days or more, added when they leave
+        # or when the window ends (not anticipated: that would cost every patient two calls)
+        self.long_area = 0.0
+        self.awaiting_area = 0.0  # patient-days MO and waiting for a downstream place
         self.opel_days = [0, 0, 0, 0]  # observed days declared at OPEL 1-4
         self.mo_patients = 0
         self.delay_sum = 0.0
@@ -162,7 +169,12 @@ class SiteRecorder:
                 self.mo_patients += 1
 
     def awaiting_place(self, p, t: float) -> None:
-        pass
+        """p's discharge process ended at t: it waits for a downstream place (maybe none)."""
+        self.awaiting_area += self.rest(t)
+
+    def placed(self, p, t: float) -> None:
+        """p has its downstream place from t (it may leave the bed later, at the leaving hour)."""
+        self.awaiting_area -= self.rest(t)
 
     def cancelled(self, p, t: float) -> None:
         self.since_census[2] += 1
@@ -174,6 +186,9 @@ class SiteRecorder:
         r = self.rest(t)
         self.occupied_area -= r
         self.mo_area -= r
+        long_from = p.since + LONG_STAY
+        if t > long_from:  # a long stay: its long part is known now (most stays are not)
+            self.long_area += self.rest(long_from) - self.rest(t)
         if t >= self.w:
             d = t - p.mo
             self.discharges += 1
@@ -187,6 +202,11 @@ class SiteRecorder:
                 self.delay_hist.add_zero()
 
     # ---------------------------------------------------------------- statistics
+
+    def in_bed_at_end(self, stays) -> None:
+        """The long parts of the stays still going at the end (`stays`: when each came in)."""
+        for since in stays:
+            self.long_area += self.rest(since + LONG_STAY)
 
     def still_waiting_at(self, arrived: float, t: float) -> None:
         """A patient still in ED when the window ends at t: the wait so far counts like any
@@ -214,7 +234,8 @@ class SiteRecorder:
         # anticipated areas add and take back the same spans: a state nobody was in ends a
         # rounding error from zero (1e-15, or -1e-15, printed as -0.0); below a millionth of a
         # patient on average (seconds in a year) it is zero
-        for name in ("occupied_area", "mo_area", "ed_area", "escalation_area"):
+        for name in ("occupied_area", "mo_area", "ed_area", "escalation_area", "long_area",
+                     "awaiting_area"):
             if getattr(self, name) < 1e-6 * span:
                 setattr(self, name, 0.0)
         mean_occ = self.occupied_area / span
@@ -245,6 +266,10 @@ class SiteRecorder:
             "mo_share_of_occupied": mean_mo / mean_occ if mean_occ > 0 else math.nan,
             "medically_optimised_patients": self.mo_patients,
             "mo_bed_days": self.mo_area,
+            "mean_awaiting_place": self.awaiting_area / span,
+            "mean_los_21plus": self.long_area / span,
+            "share_beds_los_21plus":
+                self.long_area / self.occupied_area if self.occupied_area > 0 else math.nan,
             "discharges": self.discharges,
             "discharges_before_noon": self.before_noon,
             "discharges_before_noon_share":
@@ -332,7 +357,12 @@ class LoggedRecorder(SiteRecorder):
         self._add(p, "queue", "medically_optimised", p.mo)
 
     def awaiting_place(self, p, t: float) -> None:
+        super().awaiting_place(p, t)
         self._add(p, "queue", "awaiting_place", t)
+
+    def placed(self, p, t: float) -> None:
+        super().placed(p, t)
+        self._add(p, "queue", "place_found", t)
 
     def cancelled(self, p, t: float) -> None:
         super().cancelled(p, t)

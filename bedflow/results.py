@@ -16,6 +16,8 @@ HEADLINE = {
     "occupancy": "occupancy",
     "mean_medically_optimised": "medically optimised patients (mean)",
     "mo_share_of_occupied": "MO share of occupied beds",
+    "mean_awaiting_place": "MO waiting for a P1-P3 place (mean)",
+    "share_beds_los_21plus": "share of beds held by stays of 21+ days",
     "mean_delay_days": "MO to leaving the bed (days)",
     "emergency_arrivals": "emergency arrivals",
     "admissions": "emergency admissions",
@@ -43,7 +45,8 @@ ADDED = ["emergency_arrivals", "admissions", "waited", "diverted", "waits_over_4
          "medically_optimised_patients", "mo_bed_days", "discharges", "escalation_bed_days",
          "mean_ed_waiting", "demand_prevented", "admissions_avoided", "intervention_cost",
          "closed_bed_days", "opel1_days", "opel2_days", "opel3_days", "opel4_days",
-         "still_waiting_at_end", "discharges_before_noon"]
+         "still_waiting_at_end", "discharges_before_noon", "mean_awaiting_place",
+         "mean_los_21plus"]
 
 
 def system_rows(replications: pd.DataFrame) -> pd.DataFrame:
@@ -67,6 +70,8 @@ def system_rows(replications: pd.DataFrame) -> pd.DataFrame:
     for k in range(1, 5):  # a system-day's level: the days summed over sites, per site
         out[f"opel{k}_days"] = out[f"opel{k}_days"] / replications["site"].nunique()
     out["mo_share_of_occupied"] = out["mean_medically_optimised"] / out["mean_occupied"]
+    if "mean_los_21plus" in out:
+        out["share_beds_los_21plus"] = out["mean_los_21plus"] / out["mean_occupied"]
     out = out.reset_index()
     out.insert(1, "site", "system")
     return out

@@ -44,7 +44,8 @@ def site_columns(summary: pd.DataFrame) -> dict:
 
 #: summary KPIs that are shares, at most 1; every other one is a count, or a mean of counts or
 #: durations, at least 0
-SHARES = ("occupancy", "mo_share_of_occupied", "discharges_before_noon_share")
+SHARES = ("occupancy", "mo_share_of_occupied", "discharges_before_noon_share",
+          "share_beds_los_21plus")
 
 #: what the printed table and the report say of the intervals they show
 CLIPPED = ("95% intervals are shown within what the figure can be (counts from 0, shares and "

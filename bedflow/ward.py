@@ -6,6 +6,7 @@ freed bed is handed straight to the head of the queue (see `bedflow.bench`)."""
 from __future__ import annotations
 
 import heapq
+from bisect import bisect_left, bisect_right
 from collections import deque
 
 from .config import DOWNSTREAM, Site
@@ -13,9 +14,12 @@ from .pools import Places
 
 CENSUS_FIELDS = ("occupied", "medically_optimised", "ed_waiting", "available_beds",
                  "escalation_open", "downstream_waiting", "opel_level", "admissions",
-                 "waits_over_12h", "elective_cancelled")
-"""The 08:00 census: the state at 08:00, and the last three count events in the 24 hours since
-the previous one."""
+                 "waits_over_12h", "elective_cancelled", "los_7plus", "los_14plus", "los_21plus")
+"""The 08:00 census: the state at 08:00, three counts of events in the 24 hours since the
+previous one (admissions to elective_cancelled), and the occupied beds held by patients in
+hospital at least 7, 14 and 21 days (the NHS sitrep's long stays)."""
+
+LONG_STAYS = (7.0, 14.0, 21.0)
 
 
 class Ward:
@@ -47,6 +51,9 @@ class Ward:
         self.mo_heap: list = []  # MO times (pushed on admission) not yet reached at the last census
         self.mo_started = 0
         self.mo_left = 0
+        # when each patient in a bed came into hospital (Patient.since), sorted: the long-stay
+        # counts are bisections, and the list is bounded by the beds
+        self.stays: list = []
 
     def has_free_bed(self) -> bool:
         return self.occupied < self.capacity and not self.queue
@@ -99,6 +106,8 @@ class Ward:
         """Patient p leaves its acute bed at t."""
         if p.mo <= t:
             self.mo_left += 1
+        stays = self.stays
+        del stays[bisect_left(stays, p.since)]
         if p.fenced:
             self.rf_occupied -= 1
         else:
@@ -119,4 +128,5 @@ class Ward:
         return (self.occupied + self.rf_occupied, self.mo_now(t),
                 len(self.queue) + len(self.admitting),
                 self.capacity + self.rf_capacity, self.esc_beds if self.esc_open else 0,
-                sum(len(p.queue) for p in self.places.values()), self.opel, *since)
+                sum(len(p.queue) for p in self.places.values()), self.opel, *since,
+                *(bisect_right(self.stays, t - d) for d in LONG_STAYS))
