@@ -96,6 +96,11 @@ def main(argv: list[str] | None = None) -> None:
     global _folder
     _folder = None
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv == ["--version"]:  # bedflow's, not Hydra's (which Hydra's flag would print)
+        from . import __version__
+
+        print(f"bedflow {__version__}")
+        return
     try:
         try:
             from .hydra_compose import compose_with_folders, config_dir, register

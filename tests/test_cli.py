@@ -268,3 +268,11 @@ def test_matplotlib_warnings_go_to_the_log_not_the_terminal(tmp_path):
     assert all(x.startswith("bedflow: warning:") for x in p.stderr.splitlines()), p.stderr
     assert "findfont" not in p.stdout + p.stderr
     assert "findfont: Font family" in (tmp_path / "run" / "cli.log").read_text()
+
+
+def test_version_is_bedflows(capsys):
+    from bedflow import __version__
+    from bedflow.cli import main
+
+    main(["--version"])
+    assert capsys.readouterr().out == f"bedflow {__version__}\n"
