@@ -134,11 +134,12 @@ def main(argv: list[str] | None = None) -> None:
         run()
     except KeyboardInterrupt:
         _stop_local_launcher()
-        if _folder is not None and not _folder.finished:
-            _folder.undo()  # stopped before the run began, or while it ran
         interrupted()
     except BrokenPipeError:  # `bedflow --help | head`: the reader left; not an error of ours
         _quiet_stdout()
+    finally:  # whatever stopped a run before it finished (Ctrl-C, a crash, an error in Hydra)
+        if _folder is not None and not _folder.finished:
+            _folder.undo()
 
 
 def _quoted(path: Path) -> str:

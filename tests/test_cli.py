@@ -276,3 +276,19 @@ def test_version_is_bedflows(capsys):
 
     main(["--version"])
     assert capsys.readouterr().out == f"bedflow {__version__}\n"
+
+
+def test_an_error_before_the_run_starts_leaves_no_folder(tmp_path, monkeypatch, capsys):
+    """The run folder is claimed before Hydra starts; anything that stops the run before it
+    begins writing (here a failure in the task itself) must not leave it behind."""
+    import bedflow.cli as cli
+
+    def boom(*a, **k):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(cli, "_run", boom)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as e:
+        cli.main(QUICK)
+    assert e.value.code == 1 and "boom" in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())
