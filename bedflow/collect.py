@@ -38,11 +38,12 @@ import pandas as pd
 
 from . import sweep as sw
 from .compare import KPIS as EFFECTS
+from .errors import EXIT_USAGE
 from .results import HEADLINE, PERCENTILE_OF, beyond_range, system_rows
 from .stats import common_replications, paired
 
 TABLE = "sweep.parquet"
-EXIT_INCOMPLETE, EXIT_USAGE = 1, 2
+EXIT_INCOMPLETE = 1  # some points could not be used
 
 
 class CollectError(ValueError):
