@@ -78,6 +78,8 @@ class Site:
     elective_per_weekday: int = 0
     elective_max_occupancy: float = 1.0
     downstream: Places = field(default_factory=Places)
+    # sites that take this site's emergency patients under mutual aid, nearest first
+    neighbours: List[str] = field(default_factory=list)
 
 
 @dataclass
@@ -104,9 +106,23 @@ class Cohort:
 
 
 @dataclass
+class LongStay:
+    """The long tail of emergency stays: a share of emergency patients whose acute stay is drawn
+    from this lognormal instead of `los.emergency` (a two-part mixture). share 0 = none."""
+
+    share: float = 0.0
+    mean_days: float = 20.0
+    cv: float = 0.8
+
+
+@dataclass
 class Los:
     emergency: Duration = field(default_factory=lambda: Duration(Dist.exponential, 5.0, 1.0))
     elective: Duration = field(default_factory=lambda: Duration(Dist.lognormal, 3.0, 1.0))
+    long_stay: LongStay = field(default_factory=LongStay)
+    # emergency stays are this much longer at the winter peak (system.demand.seasonality.peak_day)
+    # and as much shorter six months later: winter patients are sicker; 0 = none
+    seasonality_amplitude: float = 0.0
 
 
 @dataclass
@@ -114,6 +130,9 @@ class Electives:
     pathways: PathwayShares = field(default_factory=PathwayShares)
     rebook_after_days: int = 7
     admit_hour: float = 7.5
+    # hours a booked patient with no bed at the admit hour waits for one (taking freed beds
+    # before the ED queue) before the operation is cancelled; 0 = cancelled at once
+    wait_for_bed_hours: float = 0.0
 
 
 @dataclass
@@ -150,9 +169,34 @@ class Opel:
     open base beds."""
 
     thresholds: List[float] = field(default_factory=lambda: [0.85, 0.92, 0.97])  # OPEL 2, 3, 4
-    stop_electives_at: int = 5  # electives stop at this level or above (5: never)
+    # a list is stood down (its patients told the day before: deferred, not a last-minute
+    # cancellation) when the previous morning's level was this or above (5: never)
+    stop_electives_at: int = 5
     open_escalation_at: int = 5  # escalation beds forced open at this level or above (5: never)
     discharge_effort: List[float] = field(default_factory=lambda: [1.0, 1.0, 1.0, 1.0])
+
+
+@dataclass
+class MutualAid:
+    """When a site is at OPEL `from_level` or above with no free bed, an emergency patient is
+    taken to the first neighbour (Site.neighbours) below that level with a free bed, with
+    probability `share` (those who can travel: ambulance arrivals); the journey takes
+    `travel_hours`, counted in the wait from the decision to admit. share 0 = off."""
+
+    share: float = 0.0
+    from_level: int = 4
+    travel_hours: float = 1.0
+
+
+@dataclass
+class Corridor:
+    """What trusts do to avoid a 12-hour breach: a patient still waiting `after_hours` after the
+    decision to admit is taken into corridor or escalation space on a ward, if the site has
+    fewer than `places_per_100_beds` such patients over its open beds; they move into the next
+    bed freed. after_hours 0 = off."""
+
+    after_hours: float = 0.0
+    places_per_100_beds: float = 0.0
 
 
 @dataclass
@@ -171,6 +215,8 @@ class System:
     downstream: Downstream = field(default_factory=Downstream)
     mo_reference: float = 0.0
     opel: Opel = field(default_factory=Opel)
+    mutual_aid: MutualAid = field(default_factory=MutualAid)
+    corridor: Corridor = field(default_factory=Corridor)
 
 
 @dataclass
@@ -472,6 +518,20 @@ def validate(cfg: Config) -> Config:
 
     _duration("system.los.emergency", y.los.emergency)
     _duration("system.los.elective", y.los.elective)
+    ls = y.los.long_stay
+    _fraction("system.los.long_stay.share", ls.share)
+    if ls.share > 0:
+        if y.los.emergency.dist is not Dist.lognormal:
+            _fail("system.los.long_stay", "needs system.los.emergency.dist=lognormal "
+                  "(the mixture is of two lognormals)")
+        _duration("system.los.long_stay", Duration(Dist.lognormal, ls.mean_days, ls.cv))
+    sa = y.los.seasonality_amplitude
+    _finite("system.los.seasonality_amplitude", sa)
+    if not -0.9 <= sa <= 0.9:
+        _fail("system.los.seasonality_amplitude", f"must be in [-0.9, 0.9], got {sa!r}")
+    _at_least("system.electives.wait_for_bed_hours", y.electives.wait_for_bed_hours, 0.0)
+    if y.electives.wait_for_bed_hours >= 24.0:
+        _fail("system.electives.wait_for_bed_hours", "must be under 24 (the list is daily)")
     _shares("system.electives.pathways", _pathway_dict(y.electives.pathways))
     if y.electives.rebook_after_days < 1:
         _fail("system.electives.rebook_after_days", "must be at least 1")
@@ -508,6 +568,7 @@ def validate(cfg: Config) -> Config:
                           f"is 0 but patients are sent on pathway {p}: they could never leave")
     _at_least("system.mo_reference", y.mo_reference, 0.0)
     _check_opel(y)
+    _check_pressure_valves(y)
     _check_scenario(cfg)
     _check_interventions(cfg.intervention)
     _at_least("costs.acute_bed_day", cfg.costs.acute_bed_day, 0.0)
@@ -537,6 +598,24 @@ def _check_opel(y: System) -> None:
         _at_least(f"system.opel.discharge_effort[{i}]", x, 0.0)
         if x == 0:
             _fail(f"system.opel.discharge_effort[{i}]", "must be > 0")
+
+
+def _check_pressure_valves(y: System) -> None:
+    m = y.mutual_aid
+    _fraction("system.mutual_aid.share", m.share)
+    if not 1 <= m.from_level <= 4:
+        _fail("system.mutual_aid.from_level", f"must be an OPEL level 1-4, got {m.from_level}")
+    _at_least("system.mutual_aid.travel_hours", m.travel_hours, 0.0)
+    for sid, site in y.sites.items():
+        for n in site.neighbours:
+            if n not in y.sites:
+                _fail(f"system.sites.{sid}.neighbours",
+                      f"unknown site {n!r}; sites: {', '.join(y.sites)}")
+            if n == sid:
+                _fail(f"system.sites.{sid}.neighbours", "a site is not its own neighbour")
+    c = y.corridor
+    _at_least("system.corridor.after_hours", c.after_hours, 0.0)
+    _at_least("system.corridor.places_per_100_beds", c.places_per_100_beds, 0.0)
 
 
 def run_dates(sim: Sim) -> tuple[dt.date, dt.date]:

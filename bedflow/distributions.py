@@ -5,8 +5,9 @@ forms (what a patient found in a bed at time zero has: long stays are more likel
 from __future__ import annotations
 
 import math
+from statistics import NormalDist
 
-from .config import Dist, Duration
+from .config import Dist, Duration, Los
 from .streams import Stream, Streams
 
 
@@ -48,4 +49,52 @@ class DurationSampler:
         return self._scale * self._base.at(k)
 
 
-__all__ = ["DurationSampler", "Stream"]
+_PHI_INV = NormalDist().inv_cdf
+
+
+class LongTailSampler:
+    """Emergency stays with their long tail: a mixture of two lognormals (`los.emergency` and
+    `los.long_stay`), drawn by inversion from one uniform so each patient still takes exactly
+    one draw (the uniform picks the part, and its position within the part's share is the
+    quantile). Length-biased, the parts are weighted by share x mean."""
+
+    __slots__ = ("mean", "_cut", "_parts", "_base")
+
+    def __init__(self, los: Los, streams: Streams, name: str, length_biased: bool = False):
+        e, ls = los.emergency, los.long_stay
+        parts = [(1.0 - ls.share, e.mean_days, e.cv), (ls.share, ls.mean_days, ls.cv)]
+        self.mean = sum(w * m for w, m, _ in parts)
+        weights = [w * m if length_biased else w for w, m, _ in parts]
+        self._cut = weights[0] / sum(weights)
+        self._parts = []
+        for _, m, cv in parts:
+            s2 = math.log1p(cv * cv)
+            self._parts.append((math.log(m) - s2 / 2 + (s2 if length_biased else 0.0),
+                                math.sqrt(s2)))
+        self._base = streams(name, "uniform")
+
+    def __call__(self, factor: float = 1.0) -> float:
+        u, cut = self._base(), self._cut
+        if u < cut:
+            q, (mu, sigma) = u / cut, self._parts[0]
+        else:
+            q, (mu, sigma) = (u - cut) / (1.0 - cut), self._parts[1]
+        q = min(max(q, 1e-15), 1.0 - 1e-15)
+        return factor * math.exp(mu + sigma * _PHI_INV(q))
+
+
+def emergency_stays(los: Los, streams: Streams, name: str, length_biased: bool = False):
+    """The sampler of emergency acute stays: with its long tail when `los.long_stay` has a
+    share, else the plain `los.emergency`."""
+    if los.long_stay.share > 0:
+        return LongTailSampler(los, streams, name, length_biased)
+    return DurationSampler(los.emergency, streams, name, length_biased=length_biased)
+
+
+def mean_emergency_stay(los: Los) -> float:
+    ls = los.long_stay
+    return (1.0 - ls.share) * los.emergency.mean_days + ls.share * ls.mean_days
+
+
+__all__ = ["DurationSampler", "LongTailSampler", "Stream", "emergency_stays",
+           "mean_emergency_stay"]

@@ -41,7 +41,7 @@ import simpy
 from .calendar import (Calendar, DemandRate, HourlyDemandRate, LeavingHour, SurgeRate,
                        after_working_time)
 from .config import DOWNSTREAM, PATHWAYS, Config, Site, WhenFull
-from .distributions import DurationSampler
+from .distributions import DurationSampler, emergency_stays, mean_emergency_stay
 from .interventions import ADMIT, AVOIDED, FrontDoor, delay_factors, extra_places
 from .patient import ELECTIVE, EMERGENCY, INITIAL, Patient
 from .recorder import EventLog, LoggedRecorder, SiteRecorder
@@ -83,8 +83,16 @@ class Model:
         fenced = {}
         for r in cfg.scenario.ring_fenced:
             fenced[r.site] = fenced.get(r.site, 0) + r.beds
-        self.wards = [Ward(sid, s, self._recorder(sid), fenced.get(sid, 0))
+        cor = sys_.corridor
+        self.corridor_after = cor.after_hours / 24.0
+        self.wards = [Ward(sid, s, self._recorder(sid), fenced.get(sid, 0),
+                           round(s.beds * cor.places_per_100_beds / 100.0)
+                           if cor.after_hours > 0 else 0)
                       for sid, s in sys_.sites.items()]
+        by_id = {w.sid: w for w in self.wards}
+        for ward in self.wards:
+            ward.neighbours = [by_id[n] for n in ward.site.neighbours]
+        self.aid = sys_.mutual_aid
         iv = cfg.intervention
         self.interventions = bool(iv.active())
         for ward in self.wards:
@@ -120,6 +128,8 @@ class Model:
         self.leaving = LeavingHour(self.cal, dis.hour_of_day, dis.weekend_hour_of_day) \
             if dis.hour_of_day else None
         self.admission_delay = sys_.admission.delay.mean_days > 0
+        self.los_season = sys_.los.seasonality_amplitude
+        self.season_peak = sys_.demand.seasonality.peak_day
 
         self.census_days = self._census_days()
         shape = (len(self.census_days), len(self.wards))
@@ -147,8 +157,9 @@ class Model:
         u_cohort = st(f"{name}/cohort", "uniform")
         u_path = st(f"{name}/pathway", "uniform")
         z_delay = st(f"{name}/process_delay", "normal")
-        los_cfg = self.cfg.system.los.elective if elective else self.cfg.system.los.emergency
-        los = DurationSampler(los_cfg, st, f"{name}/los")
+        los_cfg = self.cfg.system.los
+        los = DurationSampler(los_cfg.elective, st, f"{name}/los") if elective \
+            else emergency_stays(los_cfg, st, f"{name}/los")
         service = {p: DurationSampler(getattr(self.cfg.system.downstream, p), st,
                                       f"{name}/downstream/{p}", positional=by_position)
                    for p in DOWNSTREAM}
@@ -256,24 +267,63 @@ class Model:
         """An emergency patient who needs a bed from t (the decision to admit, or the end of
         the admission process): take a free one, be diverted, or wait in ED."""
         ward = p.ward
-        if ward.occupied < ward.capacity and not ward.queue:
+        if ward.has_free_bed():
             ward.took_bed(t)
             self.admit(p, t)
         elif self.divert:
-            ward.rec.turned_away(p, "diverted", t)
+            n = self._neighbour_with_bed(p, ward, 5)
+            if n is None:  # no neighbour in the system has a bed: out of the system
+                ward.rec.turned_away(p, "diverted", t)
+            else:
+                self._move(p, n, "diverted")
         else:
             p.wake = self.env.event()  # the bed is counted as taken by whoever hands it over
             p.wake.callbacks.append(lambda _: self.admit(p, self.env.now))
             ward.queue.append(p)
             ward.rec.queued(p, t)
             p.in_ed = True
+            if ward.corridor:
+                self.env.timeout(max(0.0, p.arrived + self.corridor_after - t)) \
+                    .callbacks.append(lambda _: self._corridor(p))
+
+    def _corridor(self, p: Patient) -> None:
+        """The 12-hour valve: p, still waiting, is taken into corridor or escalation space on
+        a ward if the site has room beyond its open beds; it moves into the next bed freed."""
+        ward = p.ward
+        if p.wake.triggered or not ward.corridor_free():
+            return
+        ward.queue.remove(p)
+        ward.occupied += 1
+        ward.rec.corridor_care(p, self.env.now)
+        p.wake.succeed()
+
+    @staticmethod
+    def _neighbour_with_bed(p: Patient, ward: Ward, below: int):
+        """The first neighbour below OPEL `below` with a free bed, for a patient not moved yet."""
+        if p.moved:
+            return None
+        for n in ward.neighbours:
+            if n.opel < below and n.has_free_bed():
+                return n
+        return None
+
+    def _move(self, p: Patient, to: Ward, how: str) -> None:
+        """p goes to the neighbour `to`, counted at both ends: the journey is an admission
+        process there (its wait still runs from the decision to admit)."""
+        t = self.env.now
+        p.ward.rec.turned_away(p, how, t)
+        p.ward = to
+        p.moved = True
+        to.rec.moved_in(p, t)
+        p.admit_delay = self.aid.travel_hours / 24.0
+        self._admission_process(p)
 
     def _admission_process(self, p: Patient) -> None:
         """From the decision to admit, p.admit_delay of allocation, cleaning and transfer pass
         before p can take a bed; the ED wait clock runs from the decision."""
         ward = p.ward
         ward.admitting[p] = None
-        ward.rec.admission_process(p)
+        ward.rec.admission_process(p, self.env.now)
         p.in_ed = True  # whatever delay was drawn, 0 included
 
         def done(_) -> None:
@@ -293,6 +343,9 @@ class Model:
         thin = self.streams(f"{name}/thinning", "uniform")
         u_cohort, u_path, z_delay, los, service = self._attributes(name, False, by_position=True)
         u_leave, admit_delay = self._time_of_day(name)
+        aid, aid_level = self.aid.share, self.aid.from_level
+        u_aid = self.streams(f"{name}/mutual_aid", "uniform") \
+            if aid > 0 and ward.neighbours else None
         # a downstream service time is read by arrival number from its pathway's stream: only
         # the patients on that pathway pay for a draw, and patient k's value is the same
         # whichever pathway the others (or an intervention) chose (common random numbers)
@@ -322,6 +375,9 @@ class Model:
             c = _pick(cohort_cum, u_cohort())
             p = _pick(path_cum[c], u_path())
             stay = los(factors[c] * los_factor)
+            if self.los_season:
+                stay *= 1.0 + self.los_season * math.cos(
+                    2.0 * math.pi * (self.cal.day_of_year(t) - self.season_peak) / 365.25)
             z = z_delay()
             pt = Patient(next(self.pids), ward, EMERGENCY, p, stay, 0.0, 0.0, t)
             if u_leave is not None:
@@ -343,6 +399,13 @@ class Model:
             pt.work = self._work(p, z)
             if p:
                 pt.service = service_at[p](k)
+            if u_aid is not None and u_aid() < aid and ward.opel >= aid_level and \
+                    not ward.has_free_bed():
+                n = self._neighbour_with_bed(pt, ward, aid_level)
+                if n is not None:  # mutual aid: a neighbour takes the patient
+                    self._move(pt, n, "mutual_aid")
+                    next_arrival()
+                    return
             if admit_delay is None:
                 self.emergency(pt, t)
             else:
@@ -376,22 +439,46 @@ class Model:
                 if u_leave is not None:
                     pt.leave_u = u_leave()
                 todays.append(pt)
-            stopped = ward.opel >= stop_at
+            stopped = ward.opel_before >= stop_at  # yesterday's level: patients told in time
             for pt in todays:
                 pt.arrived = t
                 rec.arrived(pt)
                 if ward.rf_occupied < ward.rf_capacity:  # ring-fenced beds first, whatever the level
                     ward.rf_occupied += 1
                     pt.fenced = True
-                elif not stopped and ward.has_free_bed() and \
-                        ward.occupied < site.elective_max_occupancy * ward.capacity:
-                    ward.took_bed(t)
-                else:
-                    rec.cancelled(pt, t)
+                elif stopped:
+                    rec.deferred(pt, t)
                     rebook.append((day + e.rebook_after_days, pt))
                     continue
+                elif ward.has_free_bed() and \
+                        ward.occupied < site.elective_max_occupancy * ward.capacity:
+                    ward.took_bed(t)
+                elif wait > 0:  # waits for a freed bed, ahead of the ED queue, until the cut-off
+                    pt.wake = env.event()
+                    pt.wake.callbacks.append(admit_now(pt))
+                    ward.elective_queue.append(pt)
+                    continue
+                else:
+                    cancel(pt, day)
+                    continue
                 self.admit(pt, t)
+            if ward.elective_queue:
+                env.timeout(wait).callbacks.append(lambda _: cut_off(day))
 
+        def admit_now(pt):
+            return lambda _: self.admit(pt, env.now)
+
+        def cancel(pt: Patient, day: int) -> None:
+            rec.cancelled(pt, env.now)
+            rebook.append((day + e.rebook_after_days, pt))
+
+        def cut_off(day: int) -> None:
+            """No bed by the cut-off: today's remaining operations are cancelled."""
+            q = ward.elective_queue
+            while q:
+                cancel(q.popleft(), day)
+
+        wait = e.wait_for_bed_hours / 24.0
         return batch
 
     def declare_opel(self, ward: Ward, t: float) -> int:
@@ -399,6 +486,7 @@ class Model:
         open_beds = max(ward.beds - ward.closed, 1)
         occ = (ward.occupied + ward.rf_occupied) / open_beds
         level = 1 + sum(occ >= x for x in self.opel_thresholds)
+        ward.opel_before = ward.opel
         ward.opel = level
         force = level >= self.cfg.system.opel.open_escalation_at
         ward.esc_forced = force and ward.esc_beds > 0
@@ -468,12 +556,12 @@ class Model:
         rng = st.rng(f"{name}/counts")
         lam_e = self._rate(site).mean_over_week(0.0)
         lam_el = site.elective_per_weekday * 5.0 / 7.0
-        n_e = int(rng.poisson(lam_e * sys_.los.emergency.mean_days))
+        n_e = int(rng.poisson(lam_e * mean_emergency_stay(sys_.los)))
         n_el = int(rng.poisson(lam_el * sys_.los.elective.mean_days))
         u = st(f"{name}/elapsed", "uniform")
         u_cohort, u_path, z_delay, _, service = self._attributes(name, elective=False)
         u_leave, _ = self._time_of_day(name)
-        los_e = DurationSampler(sys_.los.emergency, st, f"{name}/los_emergency", length_biased=True)
+        los_e = emergency_stays(sys_.los, st, f"{name}/los_emergency", length_biased=True)
         los_el = DurationSampler(sys_.los.elective, st, f"{name}/los_elective", length_biased=True)
         for i in range(min(n_e + n_el, ward.capacity)):
             if i < n_e:

@@ -12,7 +12,8 @@ EMERGENCY, ELECTIVE, INITIAL = 0, 1, 2
 
 class Patient:
     __slots__ = ("pid", "ward", "kind", "pathway", "los", "work", "service", "arrived", "admitted",
-                 "mo", "since", "fenced", "wake", "bed", "admit_delay", "leave_u", "in_ed")
+                 "mo", "since", "fenced", "wake", "bed", "admit_delay", "leave_u", "in_ed",
+                 "moved")
 
     def __init__(self, pid: int, ward, kind: int, pathway: int, los: float, work: float,
                  service: float, arrived: float):
@@ -35,3 +36,4 @@ class Patient:
         self.admit_delay = 0.0  # days of admission process from decision to admit to a bed
         self.leave_u = 0.0  # the uniform that picks the hour of day the patient leaves at
         self.in_ed = False  # in ED for a bed: in the admission process or the queue
+        self.moved = False  # taken to a neighbouring site (mutual aid or divert): once only

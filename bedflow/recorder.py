@@ -73,6 +73,8 @@ class SiteRecorder:
         "occupied_area", "mo_area", "ed_area", "escalation_area", "mo_patients", "delay_sum",
         "delay_n", "delay_hist", "discharges", "since_census", "prevented", "avoided",
         "closed_area", "opel_days", "before_noon", "long_area", "awaiting_area",
+        "corridor_admissions", "corridor_days", "corridor_last_day", "mutual_aid_out",
+        "from_neighbours", "elective_deferred",
     )
 
     def __init__(self, w: float, T: float):
@@ -101,6 +103,12 @@ class SiteRecorder:
         # counts since the previous 08:00 census (kept in the warm-up too, so the first row
         # covers 24 hours): emergency admissions, 12-hour waits ended by admission, cancellations
         self.since_census = [0, 0, 0]
+        self.corridor_admissions = 0  # taken beyond the open beds by the 12-hour valve
+        self.corridor_days = 0  # days on which that happened
+        self.corridor_last_day = -1
+        self.mutual_aid_out = 0  # taken to a neighbour under mutual aid
+        self.from_neighbours = 0  # came from a neighbour (mutual aid or divert)
+        self.elective_deferred = 0  # booked for a list stood down the day before (OPEL)
 
     def rest(self, t: float) -> float:
         """Observed time from t to the end of the window (0 if t is past it)."""
@@ -117,7 +125,8 @@ class SiteRecorder:
             self.emergency_arrivals += 1
 
     def turned_away(self, p, how: str, t: float = 0.0) -> None:
-        """`diverted` (at t), `admission_avoided` (front door) or `demand_prevented` (never
+        """`diverted` (at t; to a neighbour or out of the system), `mutual_aid` (taken to a
+        neighbour on arrival), `admission_avoided` (front door) or `demand_prevented` (never
         arose)."""
         if how == "diverted" and p.in_ed:  # after the admission process: out of ED
             self.ed_area -= self.rest(t)
@@ -125,15 +134,32 @@ class SiteRecorder:
             return
         if how == "diverted":
             self.diverted += 1
+        elif how == "mutual_aid":
+            self.mutual_aid_out += 1
         elif how == "admission_avoided":
             self.avoided += 1
         else:
             self.emergency_arrivals -= 1
             self.prevented += 1
 
-    def admission_process(self, p) -> None:
-        """p is in ED from its decision to admit, through the admission process, to a bed."""
-        self.ed_area += self.rest(p.arrived)
+    def admission_process(self, p, t: float) -> None:
+        """p is in ED from t (its decision to admit, or its arrival from a neighbour), through
+        the admission process, to a bed."""
+        self.ed_area += self.rest(t)
+
+    def moved_in(self, p, t: float) -> None:
+        """p came from a neighbouring site at t (its wait runs on from the decision to admit)."""
+        if p.arrived >= self.w:
+            self.from_neighbours += 1
+
+    def corridor_care(self, p, t: float) -> None:
+        """The 12-hour valve took p beyond the open beds at t."""
+        if t >= self.w:
+            self.corridor_admissions += 1
+            day = int(t)
+            if day != self.corridor_last_day:
+                self.corridor_last_day = day
+                self.corridor_days += 1
 
     def queued(self, p, t: float) -> None:
         """p joins the ED queue for a bed at t (its decision to admit, or the end of its
@@ -176,7 +202,13 @@ class SiteRecorder:
         """p has its downstream place from t (it may leave the bed later, at the leaving hour)."""
         self.awaiting_area -= self.rest(t)
 
+    def deferred(self, p, t: float) -> None:
+        """p's list was stood down the day before (not a last-minute cancellation)."""
+        if t >= self.w:
+            self.elective_deferred += 1
+
     def cancelled(self, p, t: float) -> None:
+        """On the day, for want of a bed: a last-minute cancellation as the NHS counts them."""
         self.since_census[2] += 1
         if t >= self.w:
             self.elective_cancelled += 1
@@ -249,6 +281,10 @@ class SiteRecorder:
             "still_waiting_at_end": self.still_waiting,
             "waited": self.waited,
             "diverted": self.diverted,
+            "mutual_aid_out": self.mutual_aid_out,
+            "from_neighbours": self.from_neighbours,
+            "corridor_admissions": self.corridor_admissions,
+            "corridor_days": self.corridor_days,
             "demand_prevented": self.prevented,
             "admissions_avoided": self.avoided,
             "mean_wait_hours": self.wait_hours_sum / n if n else math.nan,
@@ -258,6 +294,7 @@ class SiteRecorder:
             "mean_ed_waiting": self.ed_area / span,
             "elective_admitted": self.elective_admitted,
             "elective_cancelled": self.elective_cancelled,
+            "elective_deferred": self.elective_deferred,
             "beds": beds,
             "mean_available_beds": available,
             "mean_occupied": mean_occ,
@@ -334,9 +371,17 @@ class LoggedRecorder(SiteRecorder):
         self._add(p, "queue", how, t)
         self._add(p, "arrival_departure", "depart", t)
 
-    def admission_process(self, p) -> None:
-        super().admission_process(p)
-        self._add(p, "queue", "ed_wait_begins", p.arrived)
+    def admission_process(self, p, t: float) -> None:
+        super().admission_process(p, t)
+        self._add(p, "queue", "ed_wait_begins", t)
+
+    def moved_in(self, p, t: float) -> None:
+        super().moved_in(p, t)
+        self._add(p, "arrival_departure", "arrival", t)
+
+    def corridor_care(self, p, t: float) -> None:
+        super().corridor_care(p, t)
+        self._add(p, "queue", "corridor_care", t)
 
     def queued(self, p, t: float) -> None:
         super().queued(p, t)
@@ -363,6 +408,11 @@ class LoggedRecorder(SiteRecorder):
     def placed(self, p, t: float) -> None:
         super().placed(p, t)
         self._add(p, "queue", "place_found", t)
+
+    def deferred(self, p, t: float) -> None:
+        super().deferred(p, t)
+        self._add(p, "queue", "elective_deferred", t)
+        self._add(p, "arrival_departure", "depart", t)
 
     def cancelled(self, p, t: float) -> None:
         super().cancelled(p, t)

@@ -175,6 +175,14 @@ def charts(results: Results, periods: Sequence[plots.Period] | None = None) -> l
     return out
 
 
+def _stay(los) -> str:
+    e, ls = los.emergency, los.long_stay
+    text = f"{e.mean_days:g} days mean ({plain(e.dist)}, cv {e.cv:g})"
+    if ls.share > 0:
+        text += f"; {ls.share:.0%} long stays of {ls.mean_days:g} days mean (cv {ls.cv:g})"
+    return text
+
+
 def _scenario(results: Results) -> str:
     """'name: description' of the winter scenario, or '' when there is none."""
     sc = getattr(results.config, "scenario", None)
@@ -314,8 +322,7 @@ def _settings(results: Results, prov: dict) -> str:
         ["emergency demand", f"{sum(s.emergency_per_day for s in sites):,.0f} a day on average; "
                              f"seasonal amplitude {sys_.demand.seasonality.amplitude:+.0%}, "
                              f"peak on day {sys_.demand.seasonality.peak_day:g} of the year"],
-        ["acute stay to MO", f"{sys_.los.emergency.mean_days:g} days mean "
-                             f"({plain(sys_.los.emergency.dist)}, cv {sys_.los.emergency.cv:g})"],
+        ["acute stay to MO", _stay(sys_.los)],
         ["MO planning reference", f"{sys_.mo_reference:,.0f}" if sys_.mo_reference > 0 else
          "none"],
         ["scenario", _scenario(results) or "none"],

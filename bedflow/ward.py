@@ -14,10 +14,12 @@ from .pools import Places
 
 CENSUS_FIELDS = ("occupied", "medically_optimised", "ed_waiting", "available_beds",
                  "escalation_open", "downstream_waiting", "opel_level", "admissions",
-                 "waits_over_12h", "elective_cancelled", "los_7plus", "los_14plus", "los_21plus")
+                 "waits_over_12h", "elective_cancelled", "los_7plus", "los_14plus", "los_21plus",
+                 "corridor_care")
 """The 08:00 census: the state at 08:00, three counts of events in the 24 hours since the
-previous one (admissions to elective_cancelled), and the occupied beds held by patients in
-hospital at least 7, 14 and 21 days (the NHS sitrep's long stays)."""
+previous one (admissions to elective_cancelled), the occupied beds held by patients in
+hospital at least 7, 14 and 21 days (the NHS sitrep's long stays), and patients cared for in
+corridor or escalation space beyond the open beds (the 12-hour valve)."""
 
 LONG_STAYS = (7.0, 14.0, 21.0)
 
@@ -27,7 +29,7 @@ class Ward:
     elective beds (a scenario) are counted apart in `rf_occupied` / `rf_capacity`. The recorder
     `rec` is told of the escalation and closed bed-days, which only the ward knows."""
 
-    def __init__(self, sid: str, site: Site, rec, ring_fenced: int = 0):
+    def __init__(self, sid: str, site: Site, rec, ring_fenced: int = 0, corridor: int = 0):
         self.sid = sid
         self.site = site
         self.beds = site.beds
@@ -36,6 +38,10 @@ class Ward:
         self.capacity = site.beds - ring_fenced
         self.occupied = 0
         self.queue: deque = deque()  # emergency patients waiting in ED, oldest first
+        # booked patients waiting for a bed since the admit hour: freed beds go to them first
+        self.elective_queue: deque = deque()
+        self.corridor = corridor  # patients the 12-hour valve may place beyond the open beds
+        self.neighbours: list = []  # Wards, nearest first (mutual aid, divert)
         # in the admission process, not yet asking for a bed (a dict keeps arrival order, so the
         # waits still running at the end are added in the same order every run)
         self.admitting: dict = {}
@@ -45,6 +51,7 @@ class Ward:
         self.closed = 0  # beds closed by a scenario (ward closures)
         self._thresholds()
         self.opel = 1
+        self.opel_before = 1  # the previous declaration's level (elective lists stood down)
         self.places = {p: Places(getattr(site.downstream, p)) for p in DOWNSTREAM}
         self.community: dict = {}  # caseloads of front-door interventions, shared by all arrivals
         self.rec = rec
@@ -56,12 +63,17 @@ class Ward:
         self.stays: list = []
 
     def has_free_bed(self) -> bool:
-        return self.occupied < self.capacity and not self.queue
+        return self.occupied < self.capacity and not self.queue and not self.elective_queue
 
     def _serve_queue(self) -> None:
-        while self.queue and self.occupied < self.capacity:
-            self.occupied += 1
-            self.queue.popleft().wake.succeed()
+        for q in (self.elective_queue, self.queue):  # booked patients first
+            while q and self.occupied < self.capacity:
+                self.occupied += 1
+                q.popleft().wake.succeed()
+
+    def corridor_free(self) -> bool:
+        """Room for one more patient beyond the open beds under the 12-hour valve."""
+        return self.occupied - self.capacity < self.corridor
 
     def took_bed(self, t: float) -> None:
         self.occupied += 1
@@ -75,10 +87,14 @@ class Ward:
         self._serve_queue()
 
     def freed_bed(self, t: float) -> None:
-        """A patient left at t: hand the bed to the head of the ED queue, or free it."""
-        if self.queue and self.occupied <= self.capacity:
-            self.queue.popleft().wake.succeed()  # the bed passes straight to the next patient
-            return
+        """A patient left at t: hand the bed to a booked patient waiting for one, else to the
+        head of the ED queue, or free it. With patients beyond the open beds (corridor care,
+        closures) the bed is theirs: the count just falls."""
+        if self.occupied <= self.capacity:
+            q = self.elective_queue or self.queue
+            if q:
+                q.popleft().wake.succeed()  # the bed passes straight to the next patient
+                return
         self.occupied -= 1
         if self.esc_open and not self.esc_forced and self.occupied < self.close_n:
             self.esc_open = False
@@ -129,4 +145,5 @@ class Ward:
                 len(self.queue) + len(self.admitting),
                 self.capacity + self.rf_capacity, self.esc_beds if self.esc_open else 0,
                 sum(len(p.queue) for p in self.places.values()), self.opel, *since,
-                *(bisect_right(self.stays, t - d) for d in LONG_STAYS))
+                *(bisect_right(self.stays, t - d) for d in LONG_STAYS),
+                max(0, self.occupied - self.capacity) if self.corridor else 0)
