@@ -157,10 +157,23 @@ class Admission:
 
 
 @dataclass
+class PlaceStart:
+    """Mean days from a downstream place being free for a patient to the patient going to it
+    (the provider's assessment, a care home's acceptance, the package's first visit), spent in
+    the acute bed and counted as waiting for a place; the place is held meanwhile. 0 = none."""
+
+    P1: float = 0.0
+    P2: float = 0.0
+    P3: float = 0.0
+
+
+@dataclass
 class Downstream:
     P1: Duration = field(default_factory=lambda: Duration(Dist.exponential, 21.0, 1.0))
     P2: Duration = field(default_factory=lambda: Duration(Dist.exponential, 28.0, 1.0))
     P3: Duration = field(default_factory=lambda: Duration(Dist.exponential, 60.0, 1.0))
+    start_days: PlaceStart = field(default_factory=PlaceStart)
+    start_cv: float = 1.0  # lognormal
 
 
 @dataclass
@@ -557,6 +570,10 @@ def validate(cfg: Config) -> Config:
     _duration("system.admission.delay", y.admission.delay, allow_zero=True)
     for p in DOWNSTREAM:
         _duration(f"system.downstream.{p}", getattr(y.downstream, p))
+        _at_least(f"system.downstream.start_days.{p}", getattr(y.downstream.start_days, p), 0.0)
+    _at_least("system.downstream.start_cv", y.downstream.start_cv, 0.0)
+    if y.downstream.start_cv == 0.0:
+        _fail("system.downstream.start_cv", "must be > 0 (start times are lognormal)")
         uses = any(getattr(c.pathways, p) > 0 for c in y.cohorts.values()) or \
             getattr(y.electives.pathways, p) > 0
         if uses:

@@ -128,6 +128,9 @@ class Model:
         self.leaving = LeavingHour(self.cal, dis.hour_of_day, dis.weekend_hour_of_day) \
             if dis.hour_of_day else None
         self.admission_delay = sys_.admission.delay.mean_days > 0
+        ds = sys_.downstream
+        self.start_mean = [0.0] + [getattr(ds.start_days, p) for p in DOWNSTREAM]
+        self.start_s2 = math.log1p(ds.start_cv ** 2)
         self.los_season = sys_.los.seasonality_amplitude
         self.season_peak = sys_.demand.seasonality.peak_day
 
@@ -173,6 +176,22 @@ class Model:
         delay = DurationSampler(self.cfg.system.admission.delay, st, f"{name}/admission_delay") \
             if self.admission_delay else None
         return u_leave, delay
+
+    def _starts(self, name: str):
+        """Draws of the days from a free place to going to it, one per patient whatever its
+        pathway (0 on P0), or None when every pathway's mean is 0."""
+        if not any(self.start_mean):
+            return None
+        z = self.streams(f"{name}/place_start", "normal")
+        means, s2 = self.start_mean, self.start_s2
+        s = math.sqrt(s2)
+
+        def draw(pathway: int) -> float:
+            x = z()
+            m = means[pathway]
+            return m * math.exp(s * x - s2 / 2) if m > 0 else 0.0
+
+        return draw
 
     def _work(self, pathway: int, z: float) -> float:
         m = self.delay_mean[pathway] * self.delay_factor[pathway]
@@ -241,7 +260,14 @@ class Model:
             pool.queue.append(ev)  # the place is handed over by whoever frees it
 
     def _placed(self, p: Patient) -> None:
-        """A place is p's (held from now): go to it, at the leaving hour if there is one."""
+        """A place is p's (held from now): after the provider's start, go to it."""
+        if p.start > 0:
+            self.env.timeout(p.start).callbacks.append(lambda _: self._started(p))
+        else:
+            self._started(p)
+
+    def _started(self, p: Patient) -> None:
+        """The provider is ready: go, at the leaving hour if there is one."""
         p.ward.rec.placed(p, self.env.now)
         if self.leaving is None:
             self._to_place(p)
@@ -343,6 +369,7 @@ class Model:
         thin = self.streams(f"{name}/thinning", "uniform")
         u_cohort, u_path, z_delay, los, service = self._attributes(name, False, by_position=True)
         u_leave, admit_delay = self._time_of_day(name)
+        start = self._starts(name)
         aid, aid_level = self.aid.share, self.aid.from_level
         u_aid = self.streams(f"{name}/mutual_aid", "uniform") \
             if aid > 0 and ward.neighbours else None
@@ -399,6 +426,8 @@ class Model:
             pt.work = self._work(p, z)
             if p:
                 pt.service = service_at[p](k)
+            if start is not None:
+                pt.start = start(p)
             if u_aid is not None and u_aid() < aid and ward.opel >= aid_level and \
                     not ward.has_free_bed():
                 n = self._neighbour_with_bed(pt, ward, aid_level)
@@ -415,8 +444,9 @@ class Model:
         next_arrival()
 
     def electives(self, ward: Ward):
-        """The site's elective list: `batch(day)` admits, each weekday at the admit hour, today's
-        bookings plus those rebooked for today, under the OPEL level declared that morning."""
+        """The site's elective list: `batch(day)` admits, each weekday at the admit hour, those
+        rebooked for today and new bookings in the slots left; a list is stood down when the
+        previous morning's OPEL level says so."""
         site = ward.site
         if site.elective_per_weekday <= 0:
             return None
@@ -424,31 +454,43 @@ class Model:
         stop_at = self.cfg.system.opel.stop_electives_at
         _, u_path, z_delay, los, service = self._attributes(f"{ward.sid}/elective", elective=True)
         u_leave, _ = self._time_of_day(f"{ward.sid}/elective")
+        start = self._starts(f"{ward.sid}/elective")
         env, rec, path_cum = self.env, ward.rec, self.elective_path_cum
         rebook: deque = deque()  # (due day, patient)
 
         def batch(day: int) -> None:
             t = env.now
             todays = []
-            while rebook and rebook[0][0] <= day:
+            # the list has elective_per_weekday slots (theatre time): rebooked patients first,
+            # new bookings in the slots left (the rest stay on the waiting list, unmodelled)
+            while rebook and rebook[0][0] <= day and len(todays) < site.elective_per_weekday:
                 todays.append(rebook.popleft()[1])
-            for _ in range(site.elective_per_weekday):
+            for _ in range(site.elective_per_weekday - len(todays)):
                 p = _pick(path_cum, u_path())
                 pt = Patient(next(self.pids), ward, ELECTIVE, p, los(), self._work(p, z_delay()),
                              service[PATHWAYS[p]]() if p else 0.0, t)
                 if u_leave is not None:
                     pt.leave_u = u_leave()
+                if start is not None:
+                    pt.start = start(p)
                 todays.append(pt)
-            stopped = ward.opel_before >= stop_at  # yesterday's level: patients told in time
+            # stood down at OPEL stop_at: told the day before (deferred) when yesterday's level
+            # was already there, else this morning, a last-minute cancellation
+            told = ward.opel_before >= stop_at
+            stopped = told or ward.opel >= stop_at
             for pt in todays:
                 pt.arrived = t
                 rec.arrived(pt)
                 if ward.rf_occupied < ward.rf_capacity:  # ring-fenced beds first, whatever the level
                     ward.rf_occupied += 1
                     pt.fenced = True
-                elif stopped:
-                    rec.deferred(pt, t)
-                    rebook.append((day + e.rebook_after_days, pt))
+                elif stopped and not pt.rebooked:  # put off once: the 28-day rule, it goes on
+                    if told:
+                        rec.deferred(pt, t)
+                        pt.rebooked = True
+                        rebook.append((day + e.rebook_after_days, pt))
+                    else:
+                        cancel(pt, day)
                     continue
                 elif ward.has_free_bed() and \
                         ward.occupied < site.elective_max_occupancy * ward.capacity:
@@ -470,6 +512,7 @@ class Model:
 
         def cancel(pt: Patient, day: int) -> None:
             rec.cancelled(pt, env.now)
+            pt.rebooked = True
             rebook.append((day + e.rebook_after_days, pt))
 
         def cut_off(day: int) -> None:
@@ -502,7 +545,8 @@ class Model:
         h = self.cfg.sim.census_hour / 24.0
         a = self.cfg.system.electives.admit_hour / 24.0
         # (time of day, order at the same time, what): declare before electives before census
-        timetable = sorted([(min(a, h), 0, "declare"), (a, 1, "electives"), (h, 2, "census")])
+        timetable = sorted([(0.0, -1, "midnight"), (min(a, h), 0, "declare"), (a, 1, "electives"),
+                            (h, 2, "census")])
         batches = [self.electives(ward) for ward in self.wards]
         first = self.census_days[0] if self.census_days else math.inf
         for d in range(math.ceil(self.T) + 1):
@@ -511,7 +555,10 @@ class Model:
                     return
                 yield env.timeout(d + hour - env.now)
                 t = env.now
-                if what == "declare":
+                if what == "midnight":  # KH03 counts occupied beds at midnight
+                    for ward in self.wards:
+                        ward.midnight = ward.occupied + ward.rf_occupied
+                elif what == "declare":
                     for ward in self.wards:
                         self.declare_opel(ward, t)
                 elif what == "electives":
@@ -561,6 +608,7 @@ class Model:
         u = st(f"{name}/elapsed", "uniform")
         u_cohort, u_path, z_delay, _, service = self._attributes(name, elective=False)
         u_leave, _ = self._time_of_day(name)
+        start = self._starts(name)
         los_e = emergency_stays(sys_.los, st, f"{name}/los_emergency", length_biased=True)
         los_el = DurationSampler(sys_.los.elective, st, f"{name}/los_elective", length_biased=True)
         for i in range(min(n_e + n_el, ward.capacity)):
@@ -580,6 +628,8 @@ class Model:
             pt.work = self._work(p, z_delay())
             if u_leave is not None:
                 pt.leave_u = u_leave()
+            if start is not None:
+                pt.start = start(p)
             ward.rec.arrived(pt)  # already in a bed when the clock starts
             ward.took_bed(0.0)
             self.admit(pt, 0.0)

@@ -13,7 +13,7 @@ EMERGENCY, ELECTIVE, INITIAL = 0, 1, 2
 class Patient:
     __slots__ = ("pid", "ward", "kind", "pathway", "los", "work", "service", "arrived", "admitted",
                  "mo", "since", "fenced", "wake", "bed", "admit_delay", "leave_u", "in_ed",
-                 "moved")
+                 "moved", "start", "rebooked")
 
     def __init__(self, pid: int, ward, kind: int, pathway: int, los: float, work: float,
                  service: float, arrived: float):
@@ -36,4 +36,6 @@ class Patient:
         self.admit_delay = 0.0  # days of admission process from decision to admit to a bed
         self.leave_u = 0.0  # the uniform that picks the hour of day the patient leaves at
         self.in_ed = False  # in ED for a bed: in the admission process or the queue
+        self.start = 0.0  # days from a downstream place being free to going to it
+        self.rebooked = False  # an elective whose operation was put off once already
         self.moved = False  # taken to a neighbouring site (mutual aid or divert): once only

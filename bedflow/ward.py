@@ -15,11 +15,12 @@ from .pools import Places
 CENSUS_FIELDS = ("occupied", "medically_optimised", "ed_waiting", "available_beds",
                  "escalation_open", "downstream_waiting", "opel_level", "admissions",
                  "waits_over_12h", "elective_cancelled", "los_7plus", "los_14plus", "los_21plus",
-                 "corridor_care")
+                 "corridor_care", "occupied_midnight")
 """The 08:00 census: the state at 08:00, three counts of events in the 24 hours since the
 previous one (admissions to elective_cancelled), the occupied beds held by patients in
 hospital at least 7, 14 and 21 days (the NHS sitrep's long stays), and patients cared for in
-corridor or escalation space beyond the open beds (the 12-hour valve)."""
+corridor or escalation space beyond the open beds (the 12-hour valve); and the beds occupied at
+the midnight before, as the KH03 return counts them."""
 
 LONG_STAYS = (7.0, 14.0, 21.0)
 
@@ -51,6 +52,7 @@ class Ward:
         self.closed = 0  # beds closed by a scenario (ward closures)
         self._thresholds()
         self.opel = 1
+        self.midnight = 0  # occupied beds at the last midnight
         self.opel_before = 1  # the previous declaration's level (elective lists stood down)
         self.places = {p: Places(getattr(site.downstream, p)) for p in DOWNSTREAM}
         self.community: dict = {}  # caseloads of front-door interventions, shared by all arrivals
@@ -146,4 +148,4 @@ class Ward:
                 self.capacity + self.rf_capacity, self.esc_beds if self.esc_open else 0,
                 sum(len(p.queue) for p in self.places.values()), self.opel, *since,
                 *(bisect_right(self.stays, t - d) for d in LONG_STAYS),
-                max(0, self.occupied - self.capacity) if self.corridor else 0)
+                max(0, self.occupied - self.capacity) if self.corridor else 0, self.midnight)

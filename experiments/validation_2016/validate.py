@@ -73,9 +73,9 @@ ROWS = [
     Row("occupancy_year", "G&A occupancy (occupied / available), year mean", "pct",
         "England 2016-17: Q3 90.5%, Q4 91.4%", "Nursing Times, Feb 2017 [4]; HSJ, May 2017 [5]",
         (0.88, 0.95), "88-95%"),
-    Row("occupancy_q3", "occupancy Q3 (Oct-Dec), 08:00 census", "pct", "England 90.5%",
+    Row("occupancy_q3", "occupancy Q3 (Oct-Dec), midnight census as KH03", "pct", "England 90.5%",
         "NHS England KH03 via Nursing Times, Feb 2017 [4]", (0.88, 0.95), "88-95%"),
-    Row("occupancy_q4", "occupancy Q4 (Jan-Mar), 08:00 census", "pct", "England 91.4%",
+    Row("occupancy_q4", "occupancy Q4 (Jan-Mar), midnight census as KH03", "pct", "England 91.4%",
         "NHS England KH03 via HSJ, 25 May 2017 [5]", (0.88, 0.95), "88-95%"),
     Row("q4_minus_q3", "Q4 minus Q3 occupancy (paired, points)", "points", "England +0.9",
         "[4], [5]", (-math.inf, 0.03), "at most +3 points"),
@@ -120,10 +120,12 @@ def _ratio(num, den) -> np.ndarray:
 
 
 def monthly_occupancy(daily: pd.DataFrame) -> pd.DataFrame:
-    """Occupancy at 08:00 by month, one column per replication: sites' occupied over available."""
+    """Occupancy by month as KH03 counts it, at midnight (the 08:00 census where a run lacks
+    the midnight count), one column per replication: sites' occupied over available."""
+    col = "occupied_midnight" if "occupied_midnight" in daily else "occupied"
     d = daily.assign(month=pd.to_datetime(daily["date"]).dt.to_period("M"))
-    g = d.groupby(["month", "replication"])[["occupied", "available_beds"]].sum()
-    return (g["occupied"] / g["available_beds"]).unstack("replication").sort_index()
+    g = d.groupby(["month", "replication"])[[col, "available_beds"]].sum()
+    return (g[col] / g["available_beds"]).unstack("replication").sort_index()
 
 
 def _quarter(monthly: pd.DataFrame, months: tuple[int, ...]) -> np.ndarray | None:
