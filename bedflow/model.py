@@ -462,10 +462,14 @@ class Model:
             t = env.now
             todays = []
             # the list has elective_per_weekday slots (theatre time): rebooked patients first,
-            # new bookings in the slots left (the rest stay on the waiting list, unmodelled)
-            while rebook and rebook[0][0] <= day and len(todays) < site.elective_per_weekday:
+            # new bookings in the slots left (the rest stay on the waiting list, unmodelled).
+            # Every new booking is drawn, used or not, so draws and patient numbers stay the
+            # same whatever was rebooked (common random numbers)
+            slots = site.elective_per_weekday
+            while rebook and rebook[0][0] <= day and len(todays) < slots:
                 todays.append(rebook.popleft()[1])
-            for _ in range(site.elective_per_weekday - len(todays)):
+            free = slots - len(todays)
+            for i in range(slots):
                 p = _pick(path_cum, u_path())
                 pt = Patient(next(self.pids), ward, ELECTIVE, p, los(), self._work(p, z_delay()),
                              service[PATHWAYS[p]]() if p else 0.0, t)
@@ -473,7 +477,8 @@ class Model:
                     pt.leave_u = u_leave()
                 if start is not None:
                     pt.start = start(p)
-                todays.append(pt)
+                if i < free:
+                    todays.append(pt)
             # stood down at OPEL stop_at: told the day before (deferred) when yesterday's level
             # was already there, else this morning, a last-minute cancellation
             told = ward.opel_before >= stop_at

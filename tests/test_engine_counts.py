@@ -61,9 +61,11 @@ def test_a_percentile_is_never_below_the_mean():
 
 def test_electives_read_todays_opel_level():
     """Electives stop at OPEL 3 (85% of the 20 beds). On every weekday whose census reports level
-    3 or more, the whole of that morning's batch must have been cancelled; and at a lower level
-    (at least four beds free, batches of two, no rebooking) none of it. Yesterday's level, which
-    electives read before the fix, breaks both on many days."""
+    3 or more after a day below it, the whole of that morning's batch must have been cancelled
+    at the last minute; after a day at 3 or more the list was stood down the day before
+    (deferred, not cancelled); and at lower levels on both days (at least four beds free,
+    batches of two, no rebooking) none of it. Reading the wrong day's level breaks these on
+    many days."""
     c = cfg("system=single_ward", "system.sites.ward.elective_per_weekday=2",
             "system.sites.ward.emergency_per_day=2.5", "system.opel.thresholds=[0.70,0.85,0.95]", "system.opel.stop_electives_at=3",
             "system.electives.rebook_after_days=10000", "sim.horizon_days=400")
@@ -71,11 +73,15 @@ def test_electives_read_todays_opel_level():
     lvl = m.census["opel_level"][:, 0]
     canc = m.census["elective_cancelled"][:, 0]
     weekday = np.array([m.cal.weekday(d) < 5 for d in m.census_days])
-    high = weekday & (lvl >= 3)
-    low = weekday & (lvl < 3)
-    assert high.sum() > 20 and low.sum() > 20
-    assert (canc[high] == 2).all()
-    assert (canc[low] == 0).all()
+    prev = np.r_[0, lvl[:-1]]  # census days are consecutive: the previous morning's level
+    weekday[0] = False  # its previous morning is not in the census
+    new_high = weekday & (lvl >= 3) & (prev < 3)
+    told = weekday & (prev >= 3)
+    low = weekday & (lvl < 3) & (prev < 3)
+    assert new_high.sum() > 10 and told.sum() > 10 and low.sum() > 20
+    assert (canc[new_high] == 2).all()
+    assert (canc[told] == 0).all() and (canc[low] == 0).all()
+    assert m.wards[0].rec.elective_deferred >= 2 * told.sum()  # day 0's may add two more
 
 
 def test_every_census_row_counts_the_24_hours_before_it():

@@ -154,8 +154,9 @@ def test_admission_delay_is_the_wait_on_an_uncongested_ward():
 
 
 def test_the_published_defaults_are_one_switch_away_and_off():
-    """time_of_day=published carries the published profiles; every system runs without them
-    until recalibrated."""
+    """time_of_day=published carries the published profiles; kent_medway (calibrated with them)
+    carries the same, and kent_medway_now inherits them; the harness runs without them, and
+    time_of_day=none switches them off anywhere."""
     on = bedflow.compose(["time_of_day=published", "sim.progress=false"]).system
     assert on.demand.hour_of_day == BLOCKS
     d = on.discharge.hour_of_day
@@ -163,10 +164,17 @@ def test_the_published_defaults_are_one_switch_away_and_off():
     assert sum(d[:7] + d[22:]) / sum(d) < 0.06  # few at night
     median_h = 24 * on.admission.delay.mean_days / math.sqrt(1 + on.admission.delay.cv ** 2)
     assert 1.5 <= median_h <= 2.0
-    for system in ("kent_medway", "kent_medway_now", "single_ward"):
-        s = bedflow.compose([f"system={system}", "sim.progress=false"]).system
-        assert not s.demand.hour_of_day and not s.discharge.hour_of_day, system
-        assert s.admission.delay.mean_days == 0, system
+    km = bedflow.compose(["sim.progress=false"]).system
+    assert km.demand.hour_of_day == on.demand.hour_of_day
+    assert km.discharge.hour_of_day == on.discharge.hour_of_day
+    assert km.admission.delay.mean_days > 0
+    now = bedflow.compose(["system=kent_medway_now", "sim.progress=false"]).system
+    assert now.demand.hour_of_day == km.demand.hour_of_day
+    for over in (["system=single_ward"], ["time_of_day=none"], ["system=kent_medway_now", "time_of_day=none"],
+                 ["system=single_ward", "time_of_day=none"]):
+        s = bedflow.compose(over + ["sim.progress=false"]).system
+        assert not s.demand.hour_of_day and not s.discharge.hour_of_day, over
+        assert s.admission.delay.mean_days == 0, over
 
 
 @pytest.mark.parametrize("override,key", [
