@@ -101,16 +101,29 @@ def system_census(daily: pd.DataFrame, column: str = "occupied") -> pd.Series:
 
 QUEUES = ("medically_optimised", "downstream_waiting", "ed_waiting")
 """What the warm start leaves to build during the warm-up: the census of MO patients and of
-the queues. Occupied beds are not judged: they follow the season by design (a census that rises
+the queues. Occupied beds are judged only in a run without season, surge or closure: otherwise
+they follow the season by design (a census that rises
 into winter is not a warm-up still running), and MSER, which assumes a steady mean, would
 read any seasonal year as unsettled."""
+
+
+def _steady(cfg) -> bool:
+    """No season, surge or closure: occupied beds should settle to a steady mean, so MSER
+    can judge them too."""
+    y, sc = getattr(cfg, "system", None), getattr(cfg, "scenario", None)
+    if y is None:
+        return True
+    return y.demand.seasonality.amplitude == 0 and y.los.seasonality_amplitude == 0 and \
+        not (sc and (sc.surges or sc.closures))
 
 
 def warmup_check(results) -> WarmupCheck:
     """MSER-5 on the daily system census of each queue the warm-up builds (or of occupied beds,
     for a run without them), against the configured warm-up: the longest truncation found."""
     daily = results.daily
-    cols = [c for c in QUEUES if daily is not None and c in daily] or ["occupied"]
+    cols = [c for c in QUEUES if daily is not None and c in daily]
+    if _steady(results.config) or not cols:
+        cols.append("occupied")
     found = [mser(system_census(daily, c).to_numpy()) for c in cols]
     r = max(found, key=lambda x: x.truncation)
     return WarmupCheck(float(results.config.sim.warmup_days), r.truncation, r.at_search_limit)

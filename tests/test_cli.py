@@ -81,7 +81,7 @@ def test_contract_columns():
     assert {"replication", "day", "date", "site", "occupied", "medically_optimised",
             "ed_waiting"} <= set(r.daily.columns)
     first = r.daily.iloc[0]
-    assert str(first["date"].date()) == "2016-03-07" and first["day"] == 5
+    assert str(first["date"].date()) == "2016-01-07" and first["day"] == 5
 
 
 BAD = [
