@@ -168,12 +168,24 @@ class PlaceStart:
 
 
 @dataclass
+class SpotPurchase:
+    """A crisis valve: when at least `after_waiting_per_100` patients per 100 contracted places
+    wait for a pathway's place at a site, each further patient gets a place bought for them
+    (spot-purchased care home beds and home care), up to `max_per_100` extra per 100
+    contracted; a bought place ends with its patient. max_per_100 0 = never."""
+
+    after_waiting_per_100: float = 0.0
+    max_per_100: float = 0.0
+
+
+@dataclass
 class Downstream:
     P1: Duration = field(default_factory=lambda: Duration(Dist.exponential, 21.0, 1.0))
     P2: Duration = field(default_factory=lambda: Duration(Dist.exponential, 28.0, 1.0))
     P3: Duration = field(default_factory=lambda: Duration(Dist.exponential, 60.0, 1.0))
     start_days: PlaceStart = field(default_factory=PlaceStart)
     start_cv: float = 1.0  # lognormal
+    spot_purchase: SpotPurchase = field(default_factory=SpotPurchase)
 
 
 @dataclass
@@ -213,6 +225,16 @@ class Corridor:
 
 
 @dataclass
+class Ed:
+    """Patients the ED can hold waiting for a bed (from the decision to admit), per 100 G&A
+    beds; when it is full, new emergency patients are diverted: to the first neighbour with a
+    free bed, else out of the system (to hospitals outside it), counted as diverted. 0 = no
+    limit."""
+
+    spaces_per_100_beds: float = 0.0
+
+
+@dataclass
 class System:
     name: str = "custom"
     # the years the figures describe when not those of sim.start_date (the report's label)
@@ -230,6 +252,7 @@ class System:
     opel: Opel = field(default_factory=Opel)
     mutual_aid: MutualAid = field(default_factory=MutualAid)
     corridor: Corridor = field(default_factory=Corridor)
+    ed: Ed = field(default_factory=Ed)
 
 
 @dataclass
@@ -633,6 +656,11 @@ def _check_pressure_valves(y: System) -> None:
     c = y.corridor
     _at_least("system.corridor.after_hours", c.after_hours, 0.0)
     _at_least("system.corridor.places_per_100_beds", c.places_per_100_beds, 0.0)
+    _at_least("system.ed.spaces_per_100_beds", y.ed.spaces_per_100_beds, 0.0)
+    sp = y.downstream.spot_purchase
+    _at_least("system.downstream.spot_purchase.after_waiting_per_100", sp.after_waiting_per_100,
+              0.0)
+    _at_least("system.downstream.spot_purchase.max_per_100", sp.max_per_100, 0.0)
 
 
 def run_dates(sim: Sim) -> tuple[dt.date, dt.date]:

@@ -93,11 +93,17 @@ class Model:
         for ward in self.wards:
             ward.neighbours = [by_id[n] for n in ward.site.neighbours]
         self.aid = sys_.mutual_aid
+        for ward in self.wards:  # the ED's room for patients waiting for a bed (0: no limit)
+            ward.ed_room = round(ward.site.beds * sys_.ed.spaces_per_100_beds / 100.0)
+        spot = sys_.downstream.spot_purchase
+        self.spot_after = spot.after_waiting_per_100 / 100.0
+        self.spot_max = spot.max_per_100 / 100.0
         iv = cfg.intervention
         self.interventions = bool(iv.active())
         for ward in self.wards:
             for p, n in extra_places(iv, ward.site.downstream.P1).items():
                 ward.places[p].capacity += n
+                ward.places[p].base += n
         self.delay_factor = delay_factors(iv)
         opel = sys_.opel
         self.opel_thresholds = list(opel.thresholds)
@@ -253,6 +259,11 @@ class Model:
         pool = ward.places[PATHWAYS[p.pathway]]
         if pool.busy < pool.capacity and not pool.queue:
             pool.busy += 1
+            self._placed(p)
+        elif self.spot_max and len(pool.queue) >= self.spot_after * pool.base and \
+                pool.capacity < pool.base * (1.0 + self.spot_max):
+            pool.buy()  # a crisis: a place bought for this patient
+            ward.rec.spot_purchases += 1
             self._placed(p)
         else:
             ev = self.env.event()
@@ -435,6 +446,15 @@ class Model:
                     self._move(pt, n, "mutual_aid")
                     next_arrival()
                     return
+            if ward.ed_room and len(ward.queue) + len(ward.admitting) >= ward.ed_room:
+                # the ED is full: ambulances divert, to a neighbour with a bed or out of the area
+                n = self._neighbour_with_bed(pt, ward, 5)
+                if n is None:
+                    rec.turned_away(pt, "diverted", t)
+                else:
+                    self._move(pt, n, "diverted")
+                next_arrival()
+                return
             if admit_delay is None:
                 self.emergency(pt, t)
             else:

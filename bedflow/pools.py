@@ -6,17 +6,29 @@ from collections import deque
 
 
 class Places:
-    """A pool of downstream places (or any slots) with a FIFO queue of waiting patients."""
+    """A pool of downstream places (or any slots) with a FIFO queue of waiting patients.
 
-    __slots__ = ("capacity", "busy", "queue")
+    `base` is the contracted capacity; `capacity` may rise above it by places bought for one
+    patient each (spot purchase, `buy`), and falls back as they come free with nobody waiting.
+    """
+
+    __slots__ = ("capacity", "busy", "queue", "base")
 
     def __init__(self, capacity: int):
         self.capacity = capacity
+        self.base = capacity
         self.busy = 0
         self.queue: deque = deque()
+
+    def buy(self) -> None:
+        """One more place, taken at once by the patient it was bought for."""
+        self.capacity += 1
+        self.busy += 1
 
     def release(self, _event=None) -> None:
         if self.queue:
             self.queue.popleft().succeed()
         else:
             self.busy -= 1
+            if self.capacity > self.base:  # a spot place ends with its patient
+                self.capacity -= 1

@@ -74,7 +74,7 @@ class SiteRecorder:
         "delay_n", "delay_hist", "discharges", "since_census", "prevented", "avoided",
         "closed_area", "opel_days", "before_noon", "long_area", "awaiting_area",
         "corridor_admissions", "corridor_days", "corridor_last_day", "mutual_aid_out",
-        "from_neighbours", "elective_deferred",
+        "from_neighbours", "elective_deferred", "spot_purchases",
     )
 
     def __init__(self, w: float, T: float):
@@ -109,6 +109,7 @@ class SiteRecorder:
         self.mutual_aid_out = 0  # taken to a neighbour under mutual aid
         self.from_neighbours = 0  # came from a neighbour (mutual aid or divert)
         self.elective_deferred = 0  # booked for a list stood down the day before (OPEL)
+        self.spot_purchases = 0  # downstream places bought for one patient in a crisis
 
     def rest(self, t: float) -> float:
         """Observed time from t to the end of the window (0 if t is past it)."""
@@ -295,6 +296,7 @@ class SiteRecorder:
             "elective_admitted": self.elective_admitted,
             "elective_cancelled": self.elective_cancelled,
             "elective_deferred": self.elective_deferred,
+            "spot_purchases": self.spot_purchases,
             "beds": beds,
             "mean_available_beds": available,
             "mean_occupied": mean_occ,

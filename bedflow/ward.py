@@ -43,6 +43,7 @@ class Ward:
         self.elective_queue: deque = deque()
         self.corridor = corridor  # patients the 12-hour valve may place beyond the open beds
         self.neighbours: list = []  # Wards, nearest first (mutual aid, divert)
+        self.ed_room = 0  # patients the ED holds waiting for a bed; 0 = no limit
         # in the admission process, not yet asking for a bed (a dict keeps arrival order, so the
         # waits still running at the end are added in the same order every run)
         self.admitting: dict = {}

@@ -3,7 +3,6 @@
 import copy
 
 import pandas as pd
-import pytest
 
 import bedflow
 from bedflow.stats import mean_ci
@@ -48,9 +47,6 @@ def test_medically_optimised_emerge_from_capacity_and_delays(kent_medway):
     assert (twin.daily["downstream_waiting"] == 0).all()
 
 
-@pytest.mark.xfail(strict=True, reason="kent_medway_now inherits the recalibrated 2016-17 "
-                   "mechanisms (time of day, long stays, place start times) but its own sites and "
-                   "delays are not yet recalibrated to them (issue 10, item 9): ~930 MO, not 460-700")
 def test_kent_medway_now_is_present_day():
     r = run(["system=kent_medway_now", "sim.replications=3", "sim.jobs=2"])
     mo, lo, hi = r.kpi("mean_medically_optimised")
