@@ -372,16 +372,60 @@ def _warmup_html(w: WarmupCheck) -> str:
         msg = w.message()
         return (f"<p class=note><b>Warm-up check.</b> {_e(msg[0].upper() + msg[1:])}. "
                 "Figures from the first weeks of the window may still carry the state the run "
-                "started from. MSER-5 can also react to a strong seasonal trend, so read it "
-                "with the occupancy chart.</p>")
-    return (f"<p class=ok><b>Warm-up check.</b> MSER-5 on the daily system census suggests no "
+                "started from.</p>")
+    return (f"<p class=ok><b>Warm-up check.</b> MSER-5 on the daily system census of the queues "
+            f"the warm-up builds suggests no "
             f"further truncation: the {w.configured_days:g}-day warm-up looks long enough.</p>")
 
 
-#: on every page until the model is validated (issue 10): a reader must not take it as a forecast
-NOT_VALIDATED = ("<p class=caveat><b>Not yet validated</b> against what the NHS recorded in "
-                 "2016-17: ED waits over 4 h too rare, 12-hour waits and cancellations too "
-                 "common; see docs/validation.md in the repository.</p>")
+#: on every page: what has been held against published figures, and what has not
+VALIDATION_SCOPE = ("<p class=caveat><b>Validated for one year only.</b> The default Kent &amp; "
+                    "Medway year is held against what the NHS recorded in 2016-17 (ED waits, "
+                    "cancellations, occupancy by quarter, long stays, delayed discharges; "
+                    "experiments/validation_2016 in the repository). Other systems, scenarios "
+                    "and interventions use the same mechanisms but are not validated: read them "
+                    "as directions and sizes, not forecasts (docs/validation.md).</p>")
+
+
+def _pressure_html(results: Results) -> str:
+    """What the pressure valves did (means over replications): the days a planner must see."""
+    s = results.system
+    if s is None or not len(s) or "opel4_days" not in s:
+        return ""
+    m = {c: float(s[c].mean()) for c in ("opel4_days", "corridor_admissions", "corridor_days",
+                                         "mutual_aid_out", "diverted", "still_waiting_at_end",
+                                         "elective_deferred", "spot_purchases") if c in s}
+    d = results.daily
+    peak = ""
+    if d is not None and len(d) and "ed_waiting" in d:
+        ed = d.groupby(["replication", "date"])["ed_waiting"].sum().groupby(level="date").mean()
+        peak = (f"; the most waiting in ED at 08:00, across the sites, {ed.max():,.0f} on "
+                f"{pd.Timestamp(ed.idxmax()):%d %b %Y} (baseline days: {ed.median():,.0f})")
+    n_sites = results.replications["site"].nunique() if results.replications is not None else 1
+    rows = [
+        ["days at OPEL 4 (a site's mean; electives stood down, escalation open)",
+         f"{m.get('opel4_days', 0):,.1f}"],
+        ["patients taken into corridor care near 12 hours (site-days it happened)",
+         f"{m.get('corridor_admissions', 0):,.0f} ({m.get('corridor_days', 0):,.0f})"],
+        ["patients taken to a neighbouring site (mutual aid)", f"{m.get('mutual_aid_out', 0):,.0f}"],
+        ["patients diverted (ED full, or no bed under when_full=divert)",
+         f"{m.get('diverted', 0):,.0f}"],
+        ["places bought downstream in a crisis (spot purchase)",
+         f"{m.get('spot_purchases', 0):,.0f}"],
+        ["electives deferred (lists stood down the day before)",
+         f"{m.get('elective_deferred', 0):,.0f}"],
+        ["still waiting in ED when the window ends", f"{m.get('still_waiting_at_end', 0):,.0f}"],
+    ]
+    span = float(results.config.sim.horizon_days)
+    alarm = m.get("diverted", 0) > 0 or m.get("opel4_days", 0) > 0.25 * span or \
+        m.get("still_waiting_at_end", 0) > 10 * n_sites
+    cls = "alarm" if alarm else "ok"
+    head = ("Extreme pressure: patients were diverted, sites spent over a quarter of the window "
+            "at OPEL 4, or many were still waiting at the end" if alarm else
+            "No extreme pressure: no diversions, OPEL 4 on under a quarter of the days")
+    return (f"<p class={cls}><b>Pressure.</b> {_e(head)}{_e(peak)}.</p>"
+            + _table(["what the pressure valves did (mean over replications)", "count"], rows,
+                     "kv"))
 
 
 CSS = """
@@ -403,7 +447,7 @@ table.kv td,table.kv th{text-align:left}
 table.t2 td:nth-child(2),table.t2 th:nth-child(2){text-align:left}
 td{white-space:nowrap}td:first-child{white-space:normal}
 .pm{color:#666;font-size:.88em}
-.note,.caveat{border-left:5px solid #d08c00;background:#fff4dc;padding:8px 12px}
+.note,.caveat,.alarm{border-left:5px solid #d08c00;background:#fff4dc;padding:8px 12px}
 .ok{border-left:5px solid #3a8d3a;background:#eef8ee;padding:8px 12px}
 figure{margin:18px 0 26px}figure img{max-width:100%;height:auto;border:1px solid #e6e6e6}
 figcaption{color:#444;font-size:.9em;max-width:900px}
@@ -432,7 +476,7 @@ def render(results: Results, prov: dict, chart_list: Sequence[Chart],
     parts = [f"<!DOCTYPE html><html lang=en><head><meta charset=utf-8>"
              f"<meta name=viewport content='width=device-width, initial-scale=1'>"
              f"<title>{_e(title)}</title><style>{CSS}</style></head><body>",
-             f"<h1>{_e(title)}</h1><p class=meta>{_e(meta)}</p>", NOT_VALIDATED]
+             f"<h1>{_e(title)}</h1><p class=meta>{_e(meta)}</p>", VALIDATION_SCOPE]
     if warm.too_short:
         parts.append(_warmup_html(warm))
     parts.append("<h2>Headline figures</h2>"
@@ -468,7 +512,7 @@ def render(results: Results, prov: dict, chart_list: Sequence[Chart],
                      f"(Monday to Sunday) only, and this {cfg.sim.horizon_days:g}-day window has "
                      f"no whole week, so the chart is left out; the total is in the headline "
                      f"figures.</p>")
-    parts.append("<h2>Checks</h2>" + _warmup_html(warm))
+    parts.append("<h2>Checks</h2>" + _warmup_html(warm) + _pressure_html(results))
     parts.append("<h2>Scenario and settings</h2>" + _settings(results, prov))
     parts.append("<h2>Provenance</h2><p class=small>What made these numbers: rerun with the "
                  "same commit, seed and overrides to get them again.</p>" + _provenance(prov))

@@ -12,8 +12,8 @@ import pytest
 
 from bedflow.cli import main
 
-CHEAP = ["system=single_ward", "sim.replications=1", "sim.warmup_days=2", "sim.horizon_days=5",
-         "sim.progress=false"]
+CHEAP = ["system=single_ward", "sim.replications=1", "sim.start_date=2016-03-02",
+         "sim.warmup_days=2", "sim.horizon_days=5", "sim.progress=false"]
 FENCE = "scenario.ring_fenced=[{site:ward,beds:15},{site:ward,beds:15}]"
 
 

@@ -299,13 +299,16 @@ def test_comparison_columns_say_with_and_without_interventions(rich):
     assert beds[:end].endswith(f"{r['scenario_mean']:,.1f}")
 
 
-def test_page_says_the_model_is_not_yet_validated(plain):
+def test_page_says_what_is_validated_and_what_is_not(plain):
     folder, _ = plain
     page = (folder / "report.html").read_text(encoding="utf-8")
     top = page.split("<h2>")[0]  # before the first section: seen without scrolling
-    assert re.search(r"<p class=caveat><b>Not yet validated</b> against what the NHS recorded "
-                     r"in 2016-17", top)
-    assert "docs/validation.md" in top and "12-hour waits and cancellations too common" in top
+    assert re.search(r"<p class=caveat><b>Validated for one year only.</b> The default Kent "
+                     r"&amp; Medway year is held against what the NHS recorded in 2016-17", top)
+    assert "experiments/validation_2016" in top and "not validated" in top
+    # the pressure valves' counts are in the checks, with a verdict line
+    checks = page.split("<h2>Checks</h2>")[1].split("<h2>")[0]
+    assert "<b>Pressure.</b>" in checks and "days at OPEL 4" in checks
 
 
 def test_a_30_day_run_is_not_called_simulated_years(tmp_path):

@@ -62,9 +62,13 @@ def test_ward_closure_raises_pressure_at_that_site_only():
         d = jan(r, "medway")
         return d["available_beds"] - d["escalation_open"]
     assert (base_beds(closed) == base_beds(base) - 30).all()
-    assert (jan(closed, "medway")["escalation_open"] >= jan(base, "medway")["escalation_open"]).all()
+    # escalation beds open at least as much on average (not day by day: with OPEL actions and
+    # mutual aid the two runs' days differ in detail)
+    assert jan(closed, "medway")["escalation_open"].mean() >= \
+        jan(base, "medway")["escalation_open"].mean()
     assert jan(closed, "medway")["ed_waiting"].mean() > jan(base, "medway")["ed_waiting"].mean()
     assert site_rows(closed, "medway")["closed_bed_days"].eq(30 * 21).all()
+    # East Kent's sites are not Medway's neighbours, nor their neighbours': untouched
     pd.testing.assert_frame_equal(site_rows(base, "qeqm"), site_rows(closed, "qeqm"))
 
 
