@@ -5,7 +5,6 @@ forms (what a patient found in a bed at time zero has: long stays are more likel
 from __future__ import annotations
 
 import math
-from statistics import NormalDist
 
 from .config import Dist, Duration, Los
 from .streams import Stream, Streams
@@ -49,16 +48,13 @@ class DurationSampler:
         return self._scale * self._base.at(k)
 
 
-_PHI_INV = NormalDist().inv_cdf
-
-
 class LongTailSampler:
     """Emergency stays with their long tail: a mixture of two lognormals (`los.emergency` and
-    `los.long_stay`), drawn by inversion from one uniform so each patient still takes exactly
-    one draw (the uniform picks the part, and its position within the part's share is the
-    quantile). Length-biased, the parts are weighted by share x mean."""
+    `los.long_stay`). Each patient takes one draw from each of two streams, whatever the part:
+    a uniform picks the part, a normal gives the value within it. Length-biased, the parts are
+    weighted by share x mean."""
 
-    __slots__ = ("mean", "_cut", "_parts", "_base")
+    __slots__ = ("mean", "_cut", "_short", "_long", "_part", "_z")
 
     def __init__(self, los: Los, streams: Streams, name: str, length_biased: bool = False):
         e, ls = los.emergency, los.long_stay
@@ -66,21 +62,18 @@ class LongTailSampler:
         self.mean = sum(w * m for w, m, _ in parts)
         weights = [w * m if length_biased else w for w, m, _ in parts]
         self._cut = weights[0] / sum(weights)
-        self._parts = []
+        mu_sigma = []
         for _, m, cv in parts:
             s2 = math.log1p(cv * cv)
-            self._parts.append((math.log(m) - s2 / 2 + (s2 if length_biased else 0.0),
-                                math.sqrt(s2)))
-        self._base = streams(name, "uniform")
+            mu_sigma.append((math.log(m) - s2 / 2 + (s2 if length_biased else 0.0),
+                             math.sqrt(s2)))
+        self._short, self._long = mu_sigma
+        self._part = streams(f"{name}/part", "uniform")
+        self._z = streams(name, "normal")
 
     def __call__(self, factor: float = 1.0) -> float:
-        u, cut = self._base(), self._cut
-        if u < cut:
-            q, (mu, sigma) = u / cut, self._parts[0]
-        else:
-            q, (mu, sigma) = (u - cut) / (1.0 - cut), self._parts[1]
-        q = min(max(q, 1e-15), 1.0 - 1e-15)
-        return factor * math.exp(mu + sigma * _PHI_INV(q))
+        mu, sigma = self._short if self._part() < self._cut else self._long
+        return factor * math.exp(mu + sigma * self._z())
 
 
 def emergency_stays(los: Los, streams: Streams, name: str, length_biased: bool = False):

@@ -243,8 +243,12 @@ class Model:
 
     def _discharge_after(self, p: Patient, work: float) -> None:
         env = self.env
-        env.timeout(after_working_time(p.mo, work, self.cal, self.weekend) - env.now) \
-            .callbacks.append(lambda _: self._ready(p))
+        ready = after_working_time(p.mo, work, self.cal, self.weekend)
+        if not p.pathway and self.leaving is not None:  # home: straight to the leaving hour
+            env.timeout(self.leaving(ready, p.leave_u) - env.now).callbacks.append(
+                lambda _: self._leave(p))
+            return
+        env.timeout(ready - env.now).callbacks.append(lambda _: self._ready(p))
 
     def _ready(self, p: Patient) -> None:
         """Discharge process done: leave, or on P1-P3 take (or queue for) a downstream place."""

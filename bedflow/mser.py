@@ -99,12 +99,14 @@ def system_census(daily: pd.DataFrame, column: str = "occupied") -> pd.Series:
     return per_rep.groupby(level="day").mean().sort_index()
 
 
-QUEUES = ("medically_optimised", "downstream_waiting", "ed_waiting")
-"""What the warm start leaves to build during the warm-up: the census of MO patients and of
-the queues. Occupied beds are judged only in a run without season, surge or closure: otherwise
-they follow the season by design (a census that rises
-into winter is not a warm-up still running), and MSER, which assumes a steady mean, would
-read any seasonal year as unsettled."""
+QUEUES = ("medically_optimised", "ed_waiting")
+"""What the warm start leaves to build during the warm-up: it fills beds and downstream places
+near their steady state but starts the MO patients (those waiting for a place among them) and
+the ED queue empty. Occupied beds are judged only in a run without season, surge or closure:
+otherwise they follow the season by design (a census that rises into winter is not a warm-up
+still running), and MSER, which assumes a steady mean, would read any seasonal year as
+unsettled. The queue for places alone is left out for the same reason: a few dozen patients,
+most of them in winter, it is nearly all season; its build-up shows in the MO census."""
 
 
 def _steady(cfg) -> bool:
