@@ -277,12 +277,15 @@ class Model:
     def _placed(self, p: Patient) -> None:
         """A place is p's (held from now): after the provider's start, go to it."""
         if p.start > 0:
+            p.ward.starting += 1
             self.env.timeout(p.start).callbacks.append(lambda _: self._started(p))
         else:
             self._started(p)
 
     def _started(self, p: Patient) -> None:
         """The provider is ready: go, at the leaving hour if there is one."""
+        if p.start > 0:
+            p.ward.starting -= 1
         p.ward.rec.placed(p, self.env.now)
         if self.leaving is None:
             self._to_place(p)
@@ -316,7 +319,7 @@ class Model:
             if n is None:  # no neighbour in the system has a bed: out of the system
                 ward.rec.turned_away(p, "diverted", t)
             else:
-                self._move(p, n, "diverted")
+                self._move(p, n, "to_neighbour")
         else:
             p.wake = self.env.event()  # the bed is counted as taken by whoever hands it over
             p.wake.callbacks.append(lambda _: self.admit(p, self.env.now))
@@ -456,7 +459,7 @@ class Model:
                 if n is None:
                     rec.turned_away(pt, "diverted", t)
                 else:
-                    self._move(pt, n, "diverted")
+                    self._move(pt, n, "to_neighbour")
                 next_arrival()
                 return
             if admit_delay is None:

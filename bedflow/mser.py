@@ -99,14 +99,15 @@ def system_census(daily: pd.DataFrame, column: str = "occupied") -> pd.Series:
     return per_rep.groupby(level="day").mean().sort_index()
 
 
-QUEUES = ("medically_optimised", "ed_waiting")
+QUEUES = ("medically_optimised",)
 """What the warm start leaves to build during the warm-up: it fills beds and downstream places
-near their steady state but starts the MO patients (those waiting for a place among them) and
-the ED queue empty. Occupied beds are judged only in a run without season, surge or closure:
-otherwise they follow the season by design (a census that rises into winter is not a warm-up
-still running), and MSER, which assumes a steady mean, would read any seasonal year as
-unsettled. The queue for places alone is left out for the same reason: a few dozen patients,
-most of them in winter, it is nearly all season; its build-up shows in the MO census."""
+near their steady state but starts the MO patients (those waiting for a place among them) empty.
+Occupied beds are judged only in a run without season, surge or closure: otherwise they follow
+the season by design (a census that rises into winter is not a warm-up still running), and MSER,
+which assumes a steady mean, would read any seasonal year as unsettled. The queues for places
+and for beds are left out for the same reason and one more: a few dozen patients, mostly zero
+outside winter, MSER cuts them at their first spike; their build-up shows in the MO census
+(places) and in occupied beds (a steady run)."""
 
 
 def _steady(cfg) -> bool:

@@ -74,6 +74,7 @@ class SiteRecorder:
         "delay_n", "delay_hist", "discharges", "since_census", "prevented", "avoided",
         "closed_area", "opel_days", "before_noon", "long_area", "awaiting_area",
         "corridor_admissions", "corridor_days", "corridor_last_day", "mutual_aid_out",
+        "diverted_to_neighbours",
         "from_neighbours", "elective_deferred", "spot_purchases",
     )
 
@@ -107,6 +108,7 @@ class SiteRecorder:
         self.corridor_days = 0  # days on which that happened
         self.corridor_last_day = -1
         self.mutual_aid_out = 0  # taken to a neighbour under mutual aid
+        self.diverted_to_neighbours = 0  # diverted to a neighbour with a bed (not out of the system)
         self.from_neighbours = 0  # came from a neighbour (mutual aid or divert)
         self.elective_deferred = 0  # booked for a list stood down the day before (OPEL)
         self.spot_purchases = 0  # downstream places bought for one patient in a crisis
@@ -126,15 +128,18 @@ class SiteRecorder:
             self.emergency_arrivals += 1
 
     def turned_away(self, p, how: str, t: float = 0.0) -> None:
-        """`diverted` (at t; to a neighbour or out of the system), `mutual_aid` (taken to a
-        neighbour on arrival), `admission_avoided` (front door) or `demand_prevented` (never
-        arose)."""
-        if how == "diverted" and p.in_ed:  # after the admission process: out of ED
+        """`diverted` (at t, out of the system), `to_neighbour` (diverted to a neighbouring
+        site with a bed), `mutual_aid` (taken to a neighbour on arrival), `admission_avoided`
+        (front door) or `demand_prevented` (never arose). A patient is diverted out of the
+        system at most once, so system totals count each once."""
+        if how in ("diverted", "to_neighbour") and p.in_ed:  # after the admission process
             self.ed_area -= self.rest(t)
         if p.arrived < self.w:
             return
         if how == "diverted":
             self.diverted += 1
+        elif how == "to_neighbour":
+            self.diverted_to_neighbours += 1
         elif how == "mutual_aid":
             self.mutual_aid_out += 1
         elif how == "admission_avoided":
@@ -283,6 +288,7 @@ class SiteRecorder:
             "waited": self.waited,
             "diverted": self.diverted,
             "mutual_aid_out": self.mutual_aid_out,
+            "diverted_to_neighbours": self.diverted_to_neighbours,
             "from_neighbours": self.from_neighbours,
             "corridor_admissions": self.corridor_admissions,
             "corridor_days": self.corridor_days,

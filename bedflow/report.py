@@ -393,7 +393,8 @@ def _pressure_html(results: Results) -> str:
     if s is None or not len(s) or "opel4_days" not in s:
         return ""
     m = {c: float(s[c].mean()) for c in ("opel4_days", "corridor_admissions", "corridor_days",
-                                         "mutual_aid_out", "diverted", "still_waiting_at_end",
+                                         "mutual_aid_out", "diverted_to_neighbours", "diverted",
+                                         "still_waiting_at_end",
                                          "elective_deferred", "spot_purchases") if c in s}
     d = results.daily
     peak = ""
@@ -408,7 +409,9 @@ def _pressure_html(results: Results) -> str:
         ["patients taken into corridor care near 12 hours (site-days it happened)",
          f"{m.get('corridor_admissions', 0):,.0f} ({m.get('corridor_days', 0):,.0f})"],
         ["patients taken to a neighbouring site (mutual aid)", f"{m.get('mutual_aid_out', 0):,.0f}"],
-        ["patients diverted (ED full, or no bed under when_full=divert)",
+        ["patients diverted to a neighbour with a bed (ED full, or when_full=divert)",
+         f"{m.get('diverted_to_neighbours', 0):,.0f}"],
+        ["patients diverted out of the system (no neighbour had a bed)",
          f"{m.get('diverted', 0):,.0f}"],
         ["places bought downstream in a crisis (spot purchase)",
          f"{m.get('spot_purchases', 0):,.0f}"],

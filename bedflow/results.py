@@ -46,7 +46,7 @@ ADDED = ["emergency_arrivals", "admissions", "waited", "diverted", "waits_over_4
          "mean_ed_waiting", "demand_prevented", "admissions_avoided", "intervention_cost",
          "closed_bed_days", "opel1_days", "opel2_days", "opel3_days", "opel4_days",
          "still_waiting_at_end", "discharges_before_noon", "mean_awaiting_place",
-         "mean_los_21plus", "mutual_aid_out", "from_neighbours", "corridor_admissions",
+         "mean_los_21plus", "mutual_aid_out", "diverted_to_neighbours", "from_neighbours", "corridor_admissions",
          "corridor_days", "elective_deferred", "spot_purchases"]
 
 

@@ -44,6 +44,7 @@ class Ward:
         self.corridor = corridor  # patients the 12-hour valve may place beyond the open beds
         self.neighbours: list = []  # Wards, nearest first (mutual aid, divert)
         self.ed_room = 0  # patients the ED holds waiting for a bed; 0 = no limit
+        self.starting = 0  # patients with a place whose provider has not started yet
         # in the admission process, not yet asking for a bed (a dict keeps arrival order, so the
         # waits still running at the end are added in the same order every run)
         self.admitting: dict = {}
@@ -147,6 +148,7 @@ class Ward:
         return (self.occupied + self.rf_occupied, self.mo_now(t),
                 len(self.queue) + len(self.admitting),
                 self.capacity + self.rf_capacity, self.esc_beds if self.esc_open else 0,
-                sum(len(p.queue) for p in self.places.values()), self.opel, *since,
+                sum(len(p.queue) for p in self.places.values()) + self.starting, self.opel,
+                *since,
                 *(bisect_right(self.stays, t - d) for d in LONG_STAYS),
                 max(0, self.occupied - self.capacity) if self.corridor else 0, self.midnight)

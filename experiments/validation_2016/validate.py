@@ -1,14 +1,14 @@
 """Does the default year reproduce 2016-17? The model held against what the NHS published.
 
-Runs the default `kent_medway` year (and, with --time-of-day, the same seeds with
-`time_of_day=published`), and writes, beside this file unless --out says otherwise:
+Runs the default `kent_medway` year (and, with --no-time-of-day, the same seeds with
+`time_of_day=none`: what the hours of the day contribute), and writes, beside this file unless --out says otherwise:
 validation.csv, validation.md (the side-by-side table) and occupancy_by_month.png.
 Each row: the model's mean and 95% interval over replications, the published figure and its
 source, the target from issue 10's "Done when", and a verdict on the mean. A figure the run
 does not record yet (a column another branch adds) reads "not yet measured". From the
 repository root:
 
-    python experiments/validation_2016/validate.py [replications] [--time-of-day]
+    python experiments/validation_2016/validate.py [replications] [--no-time-of-day]
 """
 
 from __future__ import annotations
@@ -242,7 +242,7 @@ def fmt_interval(kind: str, m: float, lo: float, hi: float) -> str:
 
 
 def table(res, other=None) -> pd.DataFrame:
-    """One row per figure; with `other` (the same seeds, time of day on) its columns and the
+    """One row per figure; with `other` (the same seeds, time of day off) its columns and the
     paired difference other - res."""
     got = measure(res)
     got2 = measure(other) if other is not None else None
@@ -282,7 +282,7 @@ def _difference(row: Row, a, b) -> str:
 def markdown(df: pd.DataFrame) -> str:
     tod = "tod_model" in df
     head = ["figure", "model (default)", "verdict"]
-    head += ["time_of_day=published", "verdict", "time of day minus default (paired)"] if tod else []
+    head += ["time_of_day=none", "verdict", "none minus default (paired)"] if tod else []
     head += ["published 2016-17", "source", "target"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for _, r in df.iterrows():
@@ -307,7 +307,7 @@ def occupancy_figure(res, other=None):
     fig, ax = plt.subplots(figsize=(10, 4.6), layout="constrained")
     runs = [("model, default", res, "#1f5fa8")]
     if other is not None:
-        runs.append(("model, time_of_day=published", other, "#e08a1e"))
+        runs.append(("model, time_of_day=none", other, "#e08a1e"))
     for label, r, color in runs:
         m = monthly_occupancy(r.daily)
         x = m.index.to_timestamp() + pd.Timedelta(days=14)
@@ -352,8 +352,8 @@ def write(df: pd.DataFrame, res, other, out: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="validate.py", description=__doc__.splitlines()[0])
     ap.add_argument("replications", nargs="?", type=int, default=10)
-    ap.add_argument("--time-of-day", action="store_true",
-                    help="also run time_of_day=published on the same seeds")
+    ap.add_argument("--no-time-of-day", action="store_true",
+                    help="also run time_of_day=none on the same seeds (what the hours contribute)")
     ap.add_argument("--out", type=Path, default=HERE, help="folder for the outputs")
     ap.add_argument("overrides", nargs="*", help="extra config overrides, e.g. sim.horizon_days=60")
     a = ap.parse_intermixed_args(argv)
@@ -362,8 +362,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         res = run(a.replications, a.overrides)
-        other = run(a.replications, a.overrides + ["time_of_day=published"]) \
-            if a.time_of_day else None
+        other = run(a.replications, a.overrides + ["time_of_day=none"]) \
+            if a.no_time_of_day else None
     except bedflow.ConfigError as e:
         print(f"bedflow: error: {e}", file=sys.stderr)
         return 2
