@@ -196,3 +196,27 @@ def test_the_year_does_not_depend_on_the_warm_up(kent_medway):
         _, lo_a, hi_a = mean_ci(kent_medway.system[kpi])
         _, lo_b, hi_b = mean_ci(long.system[kpi])
         assert lo_a <= hi_b and lo_b <= hi_a, (kpi, (lo_a, hi_a), (lo_b, hi_b))
+
+
+def test_flu_peak_is_absorbed_and_the_system_recovers(kent_medway):
+    """Item 7: under flu_peak the valves act (diversions, corridor care, OPEL 4, bought places)
+    and by the last four weeks of the year the ED queue at 08:00 is back near the baseline's:
+    within 30% of it, where at the surge's height it is several times the baseline's."""
+    from conftest import run
+
+    R = 3
+    flu = run([f"sim.replications={R}", "sim.jobs=2", "scenario=flu_peak"])
+
+    def ed(res):
+        d = res.daily[res.daily["replication"] < R]
+        return d.groupby(["replication", "date"])["ed_waiting"].sum().groupby(level="date").mean()
+
+    base, hit = ed(kent_medway), ed(flu)
+    last = hit.index >= hit.index.max() - pd.Timedelta(days=27)
+    assert hit.max() > 3 * base.mean()
+    assert abs(hit[last].mean() - base[last].mean()) < 0.3 * base[last].mean(), \
+        (hit[last].mean(), base[last].mean())
+    s, b = flu.system, kent_medway.system[kent_medway.system["replication"] < R]
+    for kpi, factor in (("opel4_days", 2), ("corridor_admissions", 10), ("spot_purchases", 1.3)):
+        assert s[kpi].mean() > factor * b[kpi].mean(), kpi
+    assert (s["diverted"] > 0).all()
