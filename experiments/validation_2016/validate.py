@@ -95,8 +95,8 @@ ROWS = [
         "count", "~200 delayed transfers a day (6,200 England x 3.3% population share)",
         "House of Commons Library CBP-7415, 20 Jun 2017 [6]", (120, 450), "120-450"),
     Row("warmup_extra_days", "the run's own warm-up check (extra days MSER-5 asks for)",
-        "check", "headline figures must not depend on the warm-up", "issue 10", (0, 0),
-        "passes (0 extra days)"),
+        "check", "headline figures must not depend on the warm-up", "issue 10", (0, 5),
+        "no warning (at most one 5-day batch)"),
 ]
 ROW_KEYS = [r.key for r in ROWS]
 
@@ -217,7 +217,7 @@ def summarise(row: Row, value) -> dict:
     if not np.isfinite(m):  # recorded, but a share of nothing in every replication
         return {"mean": m, "low": lo, "high": hi, "text": UNDEFINED, "verdict": UNDEFINED}
     if row.key == "warmup_extra_days":
-        text = "passes" if m == 0 else f"fails: {m:.0f} more days suggested"
+        text = "passes" if m <= 5 else f"fails: {m:.0f} more days suggested"
     else:
         text = fmt_interval(row.fmt, m, lo, hi)
     return {"mean": m, "low": lo, "high": hi, "text": text, "verdict": verdict(m, row.target)}
