@@ -184,20 +184,16 @@ class Model:
         return u_leave, delay
 
     def _starts(self, name: str):
-        """Draws of the days from a free place to going to it, one per patient whatever its
-        pathway (0 on P0), or None when every pathway's mean is 0."""
+        """The stream of the days from a free place to going to it (one normal per patient,
+        whatever its pathway), or None when every pathway's mean is 0; `_start(pathway, z)`
+        turns a draw into days."""
         if not any(self.start_mean):
             return None
-        z = self.streams(f"{name}/place_start", "normal")
-        means, s2 = self.start_mean, self.start_s2
-        s = math.sqrt(s2)
+        return self.streams(f"{name}/place_start", "normal")
 
-        def draw(pathway: int) -> float:
-            x = z()
-            m = means[pathway]
-            return m * math.exp(s * x - s2 / 2) if m > 0 else 0.0
-
-        return draw
+    def _start(self, pathway: int, z: float) -> float:
+        m = self.start_mean[pathway]
+        return m * math.exp(math.sqrt(self.start_s2) * z - self.start_s2 / 2) if m > 0 else 0.0
 
     def _work(self, pathway: int, z: float) -> float:
         m = self.delay_mean[pathway] * self.delay_factor[pathway]
@@ -424,6 +420,8 @@ class Model:
                 stay *= 1.0 + self.los_season * math.cos(
                     2.0 * math.pi * (self.cal.day_of_year(t) - self.season_peak) / 365.25)
             z = z_delay()
+            z_start = start() if start is not None else 0.0
+            ua = u_aid() if u_aid is not None else 1.0
             pt = Patient(next(self.pids), ward, EMERGENCY, p, stay, 0.0, 0.0, t)
             if u_leave is not None:
                 pt.leave_u = u_leave()
@@ -445,9 +443,8 @@ class Model:
             if p:
                 pt.service = service_at[p](k)
             if start is not None:
-                pt.start = start(p)
-            if u_aid is not None and u_aid() < aid and ward.opel >= aid_level and \
-                    not ward.has_free_bed():
+                pt.start = self._start(p, z_start)
+            if ua < aid and ward.opel >= aid_level and not ward.has_free_bed():
                 n = self._neighbour_with_bed(pt, ward, aid_level)
                 if n is not None:  # mutual aid: a neighbour takes the patient
                     self._move(pt, n, "mutual_aid")
@@ -503,7 +500,7 @@ class Model:
                 if u_leave is not None:
                     pt.leave_u = u_leave()
                 if start is not None:
-                    pt.start = start(p)
+                    pt.start = self._start(p, start())
                 if i < free:
                     todays.append(pt)
             # stood down at OPEL stop_at: told the day before (deferred) when yesterday's level
@@ -661,7 +658,7 @@ class Model:
             if u_leave is not None:
                 pt.leave_u = u_leave()
             if start is not None:
-                pt.start = start(p)
+                pt.start = self._start(p, start())
             ward.rec.arrived(pt)  # already in a bed when the clock starts
             ward.took_bed(0.0)
             self.admit(pt, 0.0)

@@ -158,8 +158,9 @@ def test_each_draw_has_its_own_stream():
 
 
 def _downstream_services(cfg, monkeypatch):
-    """(pathway, days in the downstream place) per emergency patient who reached the place
-    (pid -> tuple), collected where the model hands the patient to the place."""
+    """(pathway, days in the downstream place, days for its provider to start) per emergency
+    patient who reached the place (pid -> tuple), collected where the model hands the patient
+    to the place."""
     from bedflow.model import Model
     from bedflow.patient import EMERGENCY
     from bedflow.recorder import SiteRecorder
@@ -168,7 +169,7 @@ def _downstream_services(cfg, monkeypatch):
 
     def awaiting_place(self, p, t):
         if p.kind == EMERGENCY:
-            seen[p.pid] = (p.pathway, p.service)
+            seen[p.pid] = (p.pathway, p.service, p.start)
 
     monkeypatch.setattr(SiteRecorder, "awaiting_place", awaiting_place)
     Model(cfg, 0).run()
@@ -191,3 +192,19 @@ def test_home_first_changes_no_other_patients_downstream_stay(monkeypatch):
     assert {base[k][0] for k in same} == {1, 2, 3}
     assert all(base[k][1] > 0 for k in same)
     assert [scen[k][1] for k in sorted(same)] == [base[k][1] for k in sorted(same)]
+
+
+def test_a_front_door_intervention_changes_no_admitted_patients_downstream_draws(monkeypatch):
+    """Rapid response takes some frail patients off the admission list: every patient admitted
+    in both runs on the same pathway has the same downstream stay and provider start time (the
+    start is drawn on arrival, before the front door, so the patients turned away there do not
+    shift the stream for those after them)."""
+    over = ["sim.warmup_days=0", "sim.horizon_days=40", "sim.event_log=false"]
+    base = _downstream_services(_two_sites(over), monkeypatch)
+    scen = _downstream_services(_two_sites(over + ["intervention=[rapid_response]",
+                                                   "intervention.rapid_response.eligible_share=0.5"]),
+                                monkeypatch)
+    same = sorted(k for k in base.keys() & scen.keys() if base[k][0] == scen[k][0])
+    assert len(same) > 200 and len(base) > len(scen)  # some were treated at home
+    assert all(base[k][2] > 0 for k in same)
+    assert [scen[k][1:] for k in same] == [base[k][1:] for k in same]
