@@ -370,7 +370,11 @@ class Model:
             del ward.admitting[p]
             self.emergency(p, self.env.now)
 
-        self.env.timeout(p.admit_delay).callbacks.append(done)
+        delay = p.admit_delay
+        if ward.corridor:  # the 12-hour valve covers everyone in ED: a process still running at
+            # its hour ends there, and the patient takes a free bed or goes to corridor care
+            delay = min(delay, max(0.0, p.arrived + self.corridor_after - self.env.now))
+        self.env.timeout(delay).callbacks.append(done)
 
     def arrivals(self, ward: Ward, rate, name: str, cohort_cum, los_factor: float = 1.0,
                  door_name: str | None = None) -> None:
