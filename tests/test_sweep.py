@@ -186,9 +186,11 @@ def test_a_point_cut_short_resumes_from_its_finished_replications(tmp_path, monk
 def test_collect_carries_intervention_effects_and_the_paired_change_from_a_baseline(tmp_path):
     """Points with an intervention carry its paired effect (comparison.csv); --baseline adds the
     paired change from one point. Caseload 0 is the same as no team, so the two must agree."""
+    # electives never stood down: the beds the team frees stay free (in the default, lists a
+    # site no longer stands down refill them, which 20 days of January can outweigh)
     args = LOCAL + ["intervention=[rapid_response]", "sim.replications=2", "sim.horizon_days=20",
                     "sim.warmup_days=5", "intervention.rapid_response.caseload_per_site=0,30",
-                    "hydra.sweep.dir=sw"]
+                    "system.opel.stop_electives_at=5", "hydra.sweep.dir=sw"]
     p = bedflow_cli(args, tmp_path)
     assert p.returncode == 0, p.stderr
     key = "intervention.rapid_response.caseload_per_site"
