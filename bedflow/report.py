@@ -401,7 +401,8 @@ def _pressure_html(results: Results) -> str:
     if d is not None and len(d) and "ed_waiting" in d:
         ed = d.groupby(["replication", "date"])["ed_waiting"].sum().groupby(level="date").mean()
         peak = (f"; the most waiting in ED at 08:00, across the sites, {ed.max():,.0f} on "
-                f"{pd.Timestamp(ed.idxmax()):%d %b %Y} (on a typical day, the median: {ed.median():,.0f})")
+                f"{pd.Timestamp(ed.idxmax()):%d %b %Y} (on a typical day, the median: "
+                f"{ed.median():,.0f})")
     n_sites = results.replications["site"].nunique() if results.replications is not None else 1
     rows = [
         ["days at OPEL 4 (a site's mean; electives stood down, escalation open)",
