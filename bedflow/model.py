@@ -31,7 +31,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from bisect import insort
-from heapq import heappush
+from heapq import heappop, heappush
 from itertools import count
 from typing import List
 
@@ -109,6 +109,9 @@ class Model:
         self.opel_thresholds = list(opel.thresholds)
         self.effort = list(opel.discharge_effort)
         self.effort_active = any(x != 1.0 for x in self.effort)
+        first_declare = min(sim.census_hour, sys_.electives.admit_hour) / 24.0
+        for ward in self.wards:
+            ward.next_declare = first_declare
 
         cohorts = list(sys_.cohorts.values())
         norm = sum(c.share * c.los_factor for c in cohorts)
@@ -229,13 +232,12 @@ class Model:
         rec.admitted(p, t)
         rec.optimised(p)
         heappush(ward.mo_heap, p.mo)  # for the census's count of MO patients
-        if self.effort_active:  # the discharge effort depends on the OPEL level at MO
-            self.env.timeout(p.los).callbacks.append(lambda _: self._optimised(p))
-        else:
+        if not self.effort_active:
             self._discharge_after(p, p.work)
-
-    def _optimised(self, p: Patient) -> None:
-        self._discharge_after(p, p.work * self.effort[p.ward.opel - 1])
+        elif p.mo < ward.next_declare:  # the level in force now holds at MO
+            self._discharge_after(p, p.work * self.effort[ward.opel - 1])
+        else:  # the level declared on the morning of MO sets the effort: wait for it, no event
+            heappush(ward.effort_heap, (p.mo, p.pid, p))
 
     def _discharge_after(self, p: Patient, work: float) -> None:
         env = self.env
@@ -564,6 +566,11 @@ class Model:
         level = 1 + sum(occ >= x for x in self.opel_thresholds)
         ward.opel_before = ward.opel
         ward.opel = level
+        ward.next_declare = t + 1.0
+        heap = ward.effort_heap  # patients who become MO before the next declaration
+        while heap and heap[0][0] < ward.next_declare:
+            p = heappop(heap)[2]
+            self._discharge_after(p, p.work * self.effort[level - 1])
         force = level >= self.cfg.system.opel.open_escalation_at
         ward.esc_forced = force and ward.esc_beds > 0
         if ward.esc_forced and not ward.esc_open:

@@ -56,6 +56,10 @@ class Ward:
         self.opel = 1
         self.midnight = 0  # occupied beds at the last midnight
         self.opel_before = 1  # the previous declaration's level (elective lists stood down)
+        # when the next level is declared, and (MO time, pid, patient) of those who become MO
+        # after it: their discharge effort is set by the level of their MO day
+        self.next_declare = 0.0
+        self.effort_heap: list = []
         self.places = {p: Places(getattr(site.downstream, p)) for p in DOWNSTREAM}
         self.community: dict = {}  # caseloads of front-door interventions, shared by all arrivals
         self.rec = rec

@@ -158,3 +158,35 @@ def test_waits_at_the_warm_up_edge_are_counted_by_admission():
     assert r["waits_over_4h"] == (hours > 4.0).sum()
     assert r["waits_over_12h"] == (hours > 12.0).sum()
     assert r["mean_wait_hours"] == pytest.approx(hours.mean(), rel=1e-12)
+
+
+def test_discharge_effort_follows_the_level_of_the_mo_day(monkeypatch):
+    """Discharge pushes multiply the discharge process by the effort of the OPEL level in force
+    when the patient becomes MO: the level declared on the morning (07:30) of the MO day, or of
+    the day before for an MO before 07:30. Patients who become MO after the next declaration wait
+    in a heap for it (no event of their own); every one must get the right level's effort."""
+    c = cfg("system=single_ward", "system.sites.ward.emergency_per_day=3.2",
+            "system.opel.thresholds=[0.70,0.80,0.90]",
+            "system.opel.discharge_effort=[1.0,0.9,0.7,0.5]",
+            "system.discharge.process_delay_days.P0=1.0", "system.discharge.process_delay_cv=0.5",
+            "sim.warmup_days=0", "sim.horizon_days=200")
+    seen = []
+    orig = Model._discharge_after
+
+    def spy(self, p, work):
+        seen.append((p.mo, work / p.work))
+        return orig(self, p, work)
+
+    monkeypatch.setattr(Model, "_discharge_after", spy)
+    m = Model(c, 0).run()
+    level = dict(zip(m.census_days, m.census["opel_level"][:, 0]))  # declared at d + 07:30
+    effort = c.system.opel.discharge_effort
+    decl = c.system.electives.admit_hour / 24.0
+    checked = 0
+    for mo, factor in seen:
+        day = math.floor(mo - decl)  # the declaration in force at MO
+        if day in level:
+            assert factor == pytest.approx(effort[level[day] - 1]), (mo, factor, level[day])
+            checked += 1
+    assert checked > 500
+    assert len({round(f, 6) for _, f in seen}) >= 3  # several levels were in force
