@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from bisect import bisect_right
 from typing import Sequence
 
 YEAR_DAYS = 365.25
@@ -114,10 +115,8 @@ class LeavingHour:
     def hour(self, day: int, u: float) -> float:
         """The leaving time of day (in days, from 00:00) on `day` for the patient's uniform u."""
         cum, last = self.weekend if (self.cal.first_weekday + day) % 7 >= 5 else self.week
-        i, lo = 0, 0.0
-        while i < last and u >= cum[i]:  # a closed hour (zero weight) is never picked
-            lo = cum[i]
-            i += 1
+        i = bisect_right(cum, u, 0, last)  # the first hour whose cumulative share passes u: a
+        lo = cum[i - 1] if i else 0.0      # closed hour (zero weight) is never picked
         within = (u - lo) / (cum[i] - lo)
         return (i + min(within, 0.999999)) / 24.0
 
