@@ -13,7 +13,7 @@ import sys
 import bedflow
 from bedflow.stats import mean_ci, paired
 
-RING_FENCE = "scenario.ring_fenced=[{site: medway, beds: 30}, {site: maidstone, beds: 17}]"
+RING_FENCE = "scenario.ring_fenced=[{site: medway, beds: 47}, {site: maidstone, beds: 26}]"
 
 
 def winter_kpis(res, site="medway"):
