@@ -591,12 +591,12 @@ def validate(cfg: Config) -> Config:
     if y.discharge.weekend_hour_of_day and not y.discharge.hour_of_day:
         _fail("system.discharge.weekend_hour_of_day", "needs system.discharge.hour_of_day too")
     _duration("system.admission.delay", y.admission.delay, allow_zero=True)
-    for p in DOWNSTREAM:
-        _duration(f"system.downstream.{p}", getattr(y.downstream, p))
-        _at_least(f"system.downstream.start_days.{p}", getattr(y.downstream.start_days, p), 0.0)
     _at_least("system.downstream.start_cv", y.downstream.start_cv, 0.0)
     if y.downstream.start_cv == 0.0:
         _fail("system.downstream.start_cv", "must be > 0 (start times are lognormal)")
+    for p in DOWNSTREAM:
+        _duration(f"system.downstream.{p}", getattr(y.downstream, p))
+        _at_least(f"system.downstream.start_days.{p}", getattr(y.downstream.start_days, p), 0.0)
         uses = any(getattr(c.pathways, p) > 0 for c in y.cohorts.values()) or \
             getattr(y.electives.pathways, p) > 0
         if uses:

@@ -58,6 +58,12 @@ def _cumulative(shares) -> List[float]:
     return out
 
 
+def _per_100(beds: int, per_100: float) -> int:
+    """Places for a rate per 100 beds: rounded, but at least one when the rate is not 0 (0 is
+    "none" or "no limit", which a small rate must not become)."""
+    return max(1, round(beds * per_100 / 100.0)) if per_100 > 0 and beds > 0 else 0
+
+
 def _pick(cum: List[float], u: float) -> int:
     i = 0
     while u >= cum[i]:
@@ -86,7 +92,7 @@ class Model:
         cor = sys_.corridor
         self.corridor_after = cor.after_hours / 24.0
         self.wards = [Ward(sid, s, self._recorder(sid), fenced.get(sid, 0),
-                           round(s.beds * cor.places_per_100_beds / 100.0)
+                           _per_100(s.beds, cor.places_per_100_beds)
                            if cor.after_hours > 0 else 0)
                       for sid, s in sys_.sites.items()]
         by_id = {w.sid: w for w in self.wards}
@@ -94,7 +100,7 @@ class Model:
             ward.neighbours = [by_id[n] for n in ward.site.neighbours]
         self.aid = sys_.mutual_aid
         for ward in self.wards:  # the ED's room for patients waiting for a bed (0: no limit)
-            ward.ed_room = round(ward.site.beds * sys_.ed.spaces_per_100_beds / 100.0)
+            ward.ed_room = _per_100(ward.site.beds, sys_.ed.spaces_per_100_beds)
         spot = sys_.downstream.spot_purchase
         self.spot_after = spot.after_waiting_per_100 / 100.0
         self.spot_max = spot.max_per_100 / 100.0
@@ -262,15 +268,14 @@ class Model:
         if pool.busy < pool.capacity and not pool.queue:
             pool.busy += 1
             self._placed(p)
-        elif self.spot_max and len(pool.queue) >= self.spot_after * pool.base and \
+            return
+        ev = self.env.event()
+        ev.callbacks.append(lambda _: self._placed(p))
+        pool.queue.append(ev)  # the place is handed over by whoever frees it
+        if self.spot_max and len(pool.queue) > self.spot_after * pool.base and \
                 pool.capacity < pool.base * (1.0 + self.spot_max):
-            pool.buy()  # a crisis: a place bought for this patient
-            ward.rec.spot_purchases += 1
-            self._placed(p)
-        else:
-            ev = self.env.event()
-            ev.callbacks.append(lambda _: self._placed(p))
-            pool.queue.append(ev)  # the place is handed over by whoever frees it
+            pool.buy()  # a crisis: a place bought for the longest waiting
+            ward.rec.spot_purchase(self.env.now)
 
     def _placed(self, p: Patient) -> None:
         """A place is p's (held from now): after the provider's start, go to it."""
@@ -332,12 +337,12 @@ class Model:
         """The 12-hour valve: p, still waiting, is taken into corridor or escalation space on
         a ward if the site has room beyond its open beds; it moves into the next bed freed."""
         ward = p.ward
-        if p.wake.triggered or not ward.corridor_free():
+        if p.wake.triggered:
             return
-        ward.queue.remove(p)
-        ward.occupied += 1
-        ward.rec.corridor_care(p, self.env.now)
-        p.wake.succeed()
+        if ward.corridor_free():
+            ward.to_corridor(p, self.env.now)
+        else:  # no room: first in line for the next corridor space freed (Ward.freed_bed)
+            ward.overdue.append(p)
 
     @staticmethod
     def _neighbour_with_bed(p: Patient, ward: Ward, below: int):
@@ -530,7 +535,8 @@ class Model:
                 elif ward.has_free_bed() and \
                         ward.occupied < site.elective_max_occupancy * ward.capacity:
                     ward.took_bed(t)
-                elif wait > 0:  # waits for a freed bed, ahead of the ED queue, until the cut-off
+                elif wait > 0 and ward.occupied >= ward.capacity:
+                    # no bed free: waits for one, ahead of the ED queue, until the cut-off
                     pt.wake = env.event()
                     pt.wake.callbacks.append(admit_now(pt))
                     ward.elective_queue.append(pt)

@@ -158,6 +158,11 @@ class SiteRecorder:
         if p.arrived >= self.w:
             self.from_neighbours += 1
 
+    def spot_purchase(self, t: float) -> None:
+        """A downstream place bought at t for the longest waiting patient."""
+        if t >= self.w:
+            self.spot_purchases += 1
+
     def corridor_care(self, p, t: float) -> None:
         """The 12-hour valve took p beyond the open beds at t."""
         if t >= self.w:

@@ -42,6 +42,7 @@ class Ward:
         # booked patients waiting for a bed since the admit hour: freed beds go to them first
         self.elective_queue: deque = deque()
         self.corridor = corridor  # patients the 12-hour valve may place beyond the open beds
+        self.overdue: deque = deque()  # past the valve's hour with no corridor room, oldest first
         self.neighbours: list = []  # Wards, nearest first (mutual aid, divert)
         self.ed_room = 0  # patients the ED holds waiting for a bed; 0 = no limit
         self.starting = 0  # patients with a place whose provider has not started yet
@@ -83,6 +84,21 @@ class Ward:
         """Room for one more patient beyond the open beds under the 12-hour valve."""
         return self.occupied - self.capacity < self.corridor
 
+    def to_corridor(self, p, t: float) -> None:
+        """The 12-hour valve takes waiting patient p beyond the open beds; it moves into the
+        next bed freed (the count of occupied beds already holds it)."""
+        self.queue.remove(p)
+        self.took_bed(t)
+        self.rec.corridor_care(p, t)
+        p.wake.succeed()
+
+    def _corridor_overdue(self, t: float) -> None:
+        """Corridor room freed: the longest overdue patients still waiting take it."""
+        while self.overdue and self.corridor_free():
+            p = self.overdue.popleft()
+            if not p.wake.triggered:  # not given a bed meanwhile
+                self.to_corridor(p, t)
+
     def took_bed(self, t: float) -> None:
         self.occupied += 1
         if self.esc_beds and not self.esc_open and self.occupied >= self.open_n:
@@ -104,6 +120,8 @@ class Ward:
                 q.popleft().wake.succeed()  # the bed passes straight to the next patient
                 return
         self.occupied -= 1
+        if self.overdue:
+            self._corridor_overdue(t)
         if self.esc_open and not self.esc_forced and self.occupied < self.close_n:
             self.esc_open = False
             self.capacity -= self.esc_beds

@@ -190,3 +190,48 @@ def test_discharge_effort_follows_the_level_of_the_mo_day(monkeypatch):
             checked += 1
     assert checked > 500
     assert len({round(f, 6) for _, f in seen}) >= 3  # several levels were in force
+
+
+def test_corridor_care_goes_to_the_longest_waiting_first(monkeypatch):
+    """The 12-hour valve: a patient reaching 10 hours with no corridor room is first in line for
+    the next space freed, so the valve takes patients in the order of their decisions to admit
+    (a newcomer reaching 10 hours never jumps one already past it), and it does act."""
+    from bedflow.recorder import SiteRecorder
+
+    order, jumped = [], []
+    orig = SiteRecorder.corridor_care
+    wards = []
+
+    def spy(self, p, t):
+        order.append((t, p.arrived))
+        # nobody who decided to admit earlier and is past 10 hours is left waiting
+        jumped.extend(q for q in wards[0].queue
+                      if q.arrived < p.arrived and t - q.arrived >= 10 / 24)
+        return orig(self, p, t)
+
+    monkeypatch.setattr(SiteRecorder, "corridor_care", spy)
+    c = cfg("system=single_ward", "system.sites.ward.emergency_per_day=4.2",
+            "system.corridor.after_hours=10", "system.corridor.places_per_100_beds=5",
+            "sim.warmup_days=0", "sim.horizon_days=300")
+    m = Model(c, 0)
+    wards.append(m.wards[0])
+    m.run()
+    assert m.wards[0].corridor == 1 and len(order) > 50
+    arrived = [a for _, a in order]
+    assert arrived == sorted(arrived) and not jumped
+    assert all(t - a >= 10 / 24 - 1e-9 for t, a in order)
+
+
+def test_no_bed_stands_empty_while_a_patient_waits_in_ed():
+    """Electives that wait for a bed must not hold free beds back from the ED queue: with the
+    elective occupancy cap below 1, a booked patient finding beds free but the site over its cap
+    is cancelled, not queued. At no 08:00 census is anyone waiting in ED beside a free bed."""
+    c = cfg("system=single_ward", "system.sites.ward.beds=40",
+            "system.sites.ward.emergency_per_day=6.5", "system.sites.ward.elective_per_weekday=2",
+            "system.electives.wait_for_bed_hours=4", "system.sites.ward.elective_max_occupancy=0.9",
+            "sim.horizon_days=365")
+    m = Model(c, 0).run()
+    ce = m.census
+    waiting = ce["ed_waiting"][:, 0] > 0
+    free = ce["occupied"][:, 0] < ce["available_beds"][:, 0]
+    assert waiting.sum() > 20 and (waiting & free).sum() == 0

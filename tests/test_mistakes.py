@@ -24,6 +24,13 @@ def closure(start, end, beds):
 # (overrides, a fragment the one error line must hold); {tmp} is the test's folder
 RUN_MISTAKES = [
     (["sim.seed=-1"], "sim.seed: must be a non-negative integer, got -1"),
+    (["system.cohorts.all.pathways.P0=0.9", "system.cohorts.all.pathways.P1=0.1"],
+     "system.sites.ward.downstream.P1: is 0 but patients are sent on pathway P1"),
+    (["system.sites.ward.neighbours=[nowhere]"],
+     "system.sites.ward.neighbours: unknown site 'nowhere'"),
+    (["system.mutual_aid.share=25"], "system.mutual_aid.share: 25 looks like a percentage"),
+    (["system.los.long_stay.share=0.1", "system.los.emergency.dist=exponential"],
+     "system.los.long_stay: needs system.los.emergency.dist=lognormal"),
     (["hydra.run.dir=/proc/x"], "hydra.run.dir: cannot write /proc/x"),
     (["hydra.run.dir={tmp}/a_file/run"], "is a file, not a folder"),
     (["scenario=[winter_2016,flu_peak]"], "scenario: one scenario per run"),
