@@ -170,9 +170,10 @@ class PlaceStart:
 @dataclass
 class SpotPurchase:
     """A crisis valve: when at least `after_waiting_per_100` patients per 100 contracted places
-    wait for a pathway's place at a site, each further patient gets a place bought for them
-    (spot-purchased care home beds and home care), up to `max_per_100` extra per 100
-    contracted; a bought place ends with its patient. max_per_100 0 = never."""
+    wait for a pathway's place at a site, each further patient joining the queue has a place
+    bought (spot-purchased care home beds and home care), taken by the longest waiting, up to
+    `max_per_100` extra per 100 contracted; a bought place ends with its patient.
+    max_per_100 0 = never."""
 
     after_waiting_per_100: float = 0.0
     max_per_100: float = 0.0
