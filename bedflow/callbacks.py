@@ -9,17 +9,40 @@ import yaml
 from hydra.experimental.callback import Callback
 
 
+def _overrides_of(run: Path) -> list[str] | None:
+    try:
+        return yaml.safe_load((run / ".hydra" / "overrides.yaml").read_text()) or []
+    except (OSError, yaml.YAMLError):
+        return None
+
+
 def _interventions_of(run: Path) -> str:
     """The `intervention=...` override of a job, as a readable label."""
-    try:
-        overrides = yaml.safe_load((run / ".hydra" / "overrides.yaml").read_text()) or []
-    except (OSError, yaml.YAMLError):
+    overrides = _overrides_of(run)
+    if overrides is None:
         return run.name
     for o in overrides:
         if o.split("=", 1)[0].lstrip("+~") == "intervention":
             value = o.split("=", 1)[1].strip("[]")
             return value.replace(",", " + ") or "none"
     return "none"
+
+
+def _point_labels(runs: list[Path]) -> list[str]:
+    """A label per point that tells the points apart: its interventions, and the other
+    overrides that differ between the points (a sweep over caseloads with the same
+    interventions would otherwise print one name for every row)."""
+    names = [_interventions_of(r) for r in runs]
+    if len(set(names)) == len(names):
+        return names
+    overrides = [_overrides_of(r) or [] for r in runs]
+    common = set.intersection(*(set(o) for o in overrides)) if overrides else set()
+    out = []
+    for name, over in zip(names, overrides):
+        rest = [o for o in over if o not in common
+                and o.split("=", 1)[0].lstrip("+~") not in ("intervention", "sim.jobs")]
+        out.append(f"{name} ({' '.join(rest)})" if rest else name)
+    return out
 
 
 def _this_sweeps_comparisons(sweep_dir: Path) -> list[Path]:
@@ -39,16 +62,19 @@ def _this_sweeps_comparisons(sweep_dir: Path) -> list[Path]:
 
 
 def combine(sweep_dir: Path) -> pd.DataFrame | None:
-    """Stack every job's comparison.csv with a column naming its interventions."""
+    """Stack every job's comparison.csv with columns naming its interventions and the point
+    (interventions and whatever else differs between the points)."""
     from .plots import combinations_chart
     from .report import save
     from .writers import atomic_write
 
     parts = []
-    for f in _this_sweeps_comparisons(Path(sweep_dir)):
+    files = _this_sweeps_comparisons(Path(sweep_dir))
+    for f, label in zip(files, _point_labels([f.parent for f in files])):
         df = pd.read_csv(f)
         df.insert(0, "interventions", _interventions_of(f.parent))
-        df.insert(1, "run", f.parent.name)
+        df.insert(1, "point", label)
+        df.insert(2, "run", f.parent.name)
         parts.append(df)
     if not parts:
         return None
@@ -65,8 +91,8 @@ class CombineComparisons(Callback):
             return
         d = table[(table["kpi"] == "beds_released") & (table["site"] == "system")]
         print("\nAcute beds released by intervention combination (system, paired, 95% interval)")
-        width = max(len(x) for x in d["interventions"])
+        width = max(len(x) for x in d["point"])
         for _, r in d.iterrows():
-            print(f"  {r['interventions']:<{width}}  {r['difference_mean']:8,.1f}  "
+            print(f"  {r['point']:<{width}}  {r['difference_mean']:8,.1f}  "
                   f"[{r['difference_ci_low']:,.1f}, {r['difference_ci_high']:,.1f}]")
         print(f"wrote {Path(config.hydra.sweep.dir) / 'comparisons.csv'}")

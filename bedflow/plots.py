@@ -390,7 +390,8 @@ def combinations_chart(table: pd.DataFrame, kpi: str = "beds_released"):
 
     d = table[(table["kpi"] == kpi) & (table["site"] == "system")]
     d = d.sort_values("difference_mean", ascending=False)
-    labels = [textwrap.fill(str(x).replace("_", " "), 42) for x in d["interventions"]]
+    col = "point" if "point" in d else "interventions"  # older tables lack the point label
+    labels = [textwrap.fill(str(x).replace("_", " "), 42) for x in d[col]]
     lines = sum(x.count("\n") + 1 for x in labels)
     fig, ax = plt.subplots(figsize=(10, 0.3 * lines + 0.25 * len(d) + 1.6), layout="constrained")
     _bars_with_intervals(ax, labels, d["difference_mean"].tolist(),

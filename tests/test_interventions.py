@@ -192,3 +192,14 @@ def test_cli_writes_comparison_and_multirun_combines(tmp_path):
                            cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert again.returncode == 0, again.stderr
     assert set(pd.read_csv(sweep / "comparisons.csv")["interventions"]) == {"rapid_response"}
+
+    # the same interventions at two caseloads: the rows say which point is which
+    grid = subprocess.run([sys.executable, "-m", "bedflow", "-m", "intervention=[rapid_response]",
+                           "intervention.rapid_response.caseload_per_site=5,10", *args,
+                           "hydra.sweep.dir=grid"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert grid.returncode == 0, grid.stderr
+    points = set(pd.read_csv(tmp_path / "grid" / "comparisons.csv")["point"])
+    assert points == {f"rapid_response (intervention.rapid_response.caseload_per_site={k})"
+                      for k in (5, 10)}, points
+    assert all(f"caseload_per_site={k}" in grid.stdout for k in (5, 10))
