@@ -54,12 +54,11 @@ class LongTailSampler:
     a uniform picks the part, a normal gives the value within it. Length-biased, the parts are
     weighted by share x mean."""
 
-    __slots__ = ("mean", "_cut", "_short", "_long", "_part", "_z")
+    __slots__ = ("_cut", "_short", "_long", "_part", "_z")
 
     def __init__(self, los: Los, streams: Streams, name: str, length_biased: bool = False):
         e, ls = los.emergency, los.long_stay
         parts = [(1.0 - ls.share, e.mean_days, e.cv), (ls.share, ls.mean_days, ls.cv)]
-        self.mean = sum(w * m for w, m, _ in parts)
         weights = [w * m if length_biased else w for w, m, _ in parts]
         self._cut = weights[0] / sum(weights)
         mu_sigma = []

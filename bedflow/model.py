@@ -96,11 +96,13 @@ class Model:
                            if cor.after_hours > 0 else 0)
                       for sid, s in sys_.sites.items()]
         by_id = {w.sid: w for w in self.wards}
+        first_declare = min(sim.census_hour, sys_.electives.admit_hour) / 24.0
         for ward in self.wards:
             ward.neighbours = [by_id[n] for n in ward.site.neighbours]
-        self.aid = sys_.mutual_aid
-        for ward in self.wards:  # the ED's room for patients waiting for a bed (0: no limit)
+            # the ED's room for patients waiting for a bed (0: no limit)
             ward.ed_room = _per_100(ward.site.beds, sys_.ed.spaces_per_100_beds)
+            ward.next_declare = first_declare  # the first OPEL declaration
+        self.aid = sys_.mutual_aid
         spot = sys_.downstream.spot_purchase
         self.spot_after = spot.after_waiting_per_100 / 100.0
         self.spot_max = spot.max_per_100 / 100.0
@@ -115,9 +117,6 @@ class Model:
         self.opel_thresholds = list(opel.thresholds)
         self.effort = list(opel.discharge_effort)
         self.effort_active = any(x != 1.0 for x in self.effort)
-        first_declare = min(sim.census_hour, sys_.electives.admit_hour) / 24.0
-        for ward in self.wards:
-            ward.next_declare = first_declare
 
         cohorts = list(sys_.cohorts.values())
         norm = sum(c.share * c.los_factor for c in cohorts)
@@ -146,6 +145,7 @@ class Model:
         ds = sys_.downstream
         self.start_mean = [0.0] + [getattr(ds.start_days, p) for p in DOWNSTREAM]
         self.start_s2 = math.log1p(ds.start_cv ** 2)
+        self.start_sigma = math.sqrt(self.start_s2)
         self.los_season = sys_.los.seasonality_amplitude
         self.season_peak = sys_.demand.seasonality.peak_day
 
@@ -202,7 +202,7 @@ class Model:
 
     def _start(self, pathway: int, z: float) -> float:
         m = self.start_mean[pathway]
-        return m * math.exp(math.sqrt(self.start_s2) * z - self.start_s2 / 2) if m > 0 else 0.0
+        return m * math.exp(self.start_sigma * z - self.start_s2 / 2) if m > 0 else 0.0
 
     def _work(self, pathway: int, z: float) -> float:
         m = self.delay_mean[pathway] * self.delay_factor[pathway]
@@ -248,20 +248,14 @@ class Model:
     def _discharge_after(self, p: Patient, work: float) -> None:
         env = self.env
         ready = after_working_time(p.mo, work, self.cal, self.weekend)
-        if not p.pathway and self.leaving is not None:  # home: straight to the leaving hour
-            env.timeout(self.leaving(ready, p.leave_u) - env.now).callbacks.append(
-                lambda _: self._leave(p))
+        if not p.pathway:  # home: at the leaving hour if there is one, with no event between
+            leave = ready if self.leaving is None else self.leaving(ready, p.leave_u)
+            env.timeout(leave - env.now).callbacks.append(lambda _: self._leave(p))
             return
         env.timeout(ready - env.now).callbacks.append(lambda _: self._ready(p))
 
     def _ready(self, p: Patient) -> None:
-        """Discharge process done: leave, or on P1-P3 take (or queue for) a downstream place."""
-        if not p.pathway:
-            if self.leaving is None:
-                self._leave(p)
-            else:
-                self._at_leaving_hour(p, self._leave)
-            return
+        """Discharge process done on P1-P3: take (or queue for) a downstream place."""
         ward = p.ward
         ward.rec.awaiting_place(p, self.env.now)
         pool = ward.places[PATHWAYS[p.pathway]]
@@ -461,7 +455,7 @@ class Model:
                     self._move(pt, n, "mutual_aid")
                     next_arrival()
                     return
-            if ward.ed_room and len(ward.queue) + len(ward.admitting) >= ward.ed_room:
+            if ward.ed_room and ward.in_ed() >= ward.ed_room:
                 # the ED is full: ambulances divert, to a neighbour with a bed or out of the area
                 n = self._neighbour_with_bed(pt, ward, 5)
                 if n is None:

@@ -71,6 +71,10 @@ class Ward:
         # counts are bisections, and the list is bounded by the beds
         self.stays: list = []
 
+    def in_ed(self) -> int:
+        """Emergency patients in ED for a bed: in the admission process or the queue."""
+        return len(self.queue) + len(self.admitting)
+
     def has_free_bed(self) -> bool:
         return self.occupied < self.capacity and not self.queue and not self.elective_queue
 
@@ -168,7 +172,7 @@ class Ward:
         rec = self.rec
         since, rec.since_census = rec.since_census, [0, 0, 0]
         return (self.occupied + self.rf_occupied, self.mo_now(t),
-                len(self.queue) + len(self.admitting),
+                self.in_ed(),
                 self.capacity + self.rf_capacity, self.esc_beds if self.esc_open else 0,
                 sum(len(p.queue) for p in self.places.values()) + self.starting, self.opel,
                 *since,
