@@ -26,6 +26,7 @@ from . import plots
 from .compare import CONVENTION, FULL_BEDS, WITH, WITHOUT
 from .mser import WarmupCheck, warmup_check
 from .results import HEADLINE, Results
+from .stats import mean_ci
 from .table import (CLIPPED, COMPARISON_FORMATS, clipped, fmt_for, fmt_mean, fmt_value,
                     interval, site_columns)
 from .writers import atomic_write, plain
@@ -404,21 +405,29 @@ def _pressure_html(results: Results) -> str:
                 f"{pd.Timestamp(ed.idxmax()):%d %b %Y} (on a typical day, the median: "
                 f"{ed.median():,.0f})")
     n_sites = results.replications["site"].nunique() if results.replications is not None else 1
+
+    def cell(col: str, digits: int = 0) -> str:
+        """Mean [95% interval] over replications, the interval within what a count can be."""
+        if col not in s:
+            return "not recorded"
+        mean, lo, hi = mean_ci(s[col].to_numpy(float))
+        f = f",.{digits}f"
+        if not math.isfinite(lo):
+            return f"{mean:{f}} (one replication: no interval)"
+        return f"{mean:{f}} [{max(lo, 0.0):{f}}, {hi:{f}}]"
+
     rows = [
         ["days at OPEL 4 (a site's mean; electives stood down, escalation open)",
-         f"{m.get('opel4_days', 0):,.1f}"],
-        ["patients taken into corridor care near 12 hours (site-days it happened)",
-         f"{m.get('corridor_admissions', 0):,.0f} ({m.get('corridor_days', 0):,.0f})"],
-        ["patients taken to a neighbouring site (mutual aid)", f"{m.get('mutual_aid_out', 0):,.0f}"],
+         cell("opel4_days", 1)],
+        ["patients taken into corridor care near 12 hours", cell("corridor_admissions")],
+        ["site-days on which that happened", cell("corridor_days")],
+        ["patients taken to a neighbouring site (mutual aid)", cell("mutual_aid_out")],
         ["patients diverted to a neighbour with a bed (ED full, or when_full=divert)",
-         f"{m.get('diverted_to_neighbours', 0):,.0f}"],
-        ["patients diverted out of the system (no neighbour had a bed)",
-         f"{m.get('diverted', 0):,.0f}"],
-        ["places bought downstream in a crisis (spot purchase)",
-         f"{m.get('spot_purchases', 0):,.0f}"],
-        ["electives deferred (lists stood down the day before)",
-         f"{m.get('elective_deferred', 0):,.0f}"],
-        ["still waiting in ED when the window ends", f"{m.get('still_waiting_at_end', 0):,.0f}"],
+         cell("diverted_to_neighbours")],
+        ["patients diverted out of the system (no neighbour had a bed)", cell("diverted")],
+        ["places bought downstream in a crisis (spot purchase)", cell("spot_purchases")],
+        ["electives deferred (lists stood down the day before)", cell("elective_deferred")],
+        ["still waiting in ED when the window ends", cell("still_waiting_at_end")],
     ]
     span = float(results.config.sim.horizon_days)
     alarm = m.get("diverted", 0) > 0 or m.get("opel4_days", 0) > 0.25 * span or \
@@ -428,8 +437,8 @@ def _pressure_html(results: Results) -> str:
             "at OPEL 4, or many were still waiting at the end" if alarm else
             "No extreme pressure: no diversions, OPEL 4 on under a quarter of the days")
     return (f"<p class={cls}><b>Pressure.</b> {_e(head)}{_e(peak)}.</p>"
-            + _table(["what the pressure valves did (mean over replications)", "count"], rows,
-                     "kv"))
+            + _table(["what the pressure valves did", "mean [95% interval] over replications"],
+                     rows, "kv"))
 
 
 CSS = """
