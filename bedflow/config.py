@@ -275,14 +275,30 @@ class Sim:
 # evidence behind them. Shares are of emergency arrivals at a site; "frail" is the frail cohort.
 
 
+#: `ranges` on every intervention: parameter (dotted below a duration, e.g. "episode.mean_days")
+#: -> [low, high], the range its evidence allows; the sensitivity run varies each over it.
+Ranges = Dict[str, List[float]]
+
+
 @dataclass
 class RapidResponse:
-    """Admission avoidance: a community team per site with a finite caseload."""
+    """Admission avoidance: a community team per site with a finite caseload.
+
+    The dataclass defaults (acuity_limit 1, p_admit_otherwise 1, no returns) are the mechanism
+    before counterfactuals: every accepted patient an admission avoided, drawn at random from
+    the frail; the YAML holds the evidence-based defaults."""
 
     caseload_per_site: int = 0
     eligible_share: float = 0.0
     episode: Duration = field(default_factory=lambda: Duration(Dist.lognormal, 2.0, 0.5))
     cost_per_place_day: float = 0.0
+    # eligible patients come from the acuity_limit share of frail arrivals with the shortest
+    # counterfactual stays (1: from all of them)
+    acuity_limit: float = 1.0
+    # of the patients the team takes, the share who would have been admitted without it
+    p_admit_otherwise: float = 1.0
+    return_30d: float = 0.0  # share of those it kept at home back as an admission within 30 days
+    ranges: Ranges = field(default_factory=dict)
 
 
 @dataclass
@@ -295,6 +311,8 @@ class DischargeToAssess:
     extra_reablement_share: float = 0.0
     cost_per_place_day: float = 0.0
     cost_per_site_per_year: float = 0.0
+    return_30d: float = 0.0  # share of patients sent home first back as an admission in 30 days
+    ranges: Ranges = field(default_factory=dict)
 
 
 @dataclass
@@ -304,12 +322,14 @@ class DemandReduction:
     demand_reduction: float = 0.0
     frail_only: bool = False
     cost_per_site_per_year: float = 0.0
+    ranges: Ranges = field(default_factory=dict)
 
 
 @dataclass
 class SinglePointOfAccess:
     process_delay_factor: float = 1.0
     cost_per_site_per_year: float = 0.0
+    ranges: Ranges = field(default_factory=dict)
 
 
 @dataclass
@@ -320,6 +340,7 @@ class IntegratedCareCentre:
     step_up_share: float = 0.0
     step_up_stay: Duration = field(default_factory=lambda: Duration(Dist.lognormal, 7.0, 0.6))
     cost_per_bed_day: float = 0.0
+    ranges: Ranges = field(default_factory=dict)
 
 
 @dataclass
@@ -329,6 +350,8 @@ class ExpertOpinion:
     frail_los_factor: float = 1.0
     same_day_share: float = 0.0
     cost_per_site_per_year: float = 0.0
+    return_30d: float = 0.0  # share of same-day discharges back as an admission within 30 days
+    ranges: Ranges = field(default_factory=dict)
 
 
 @dataclass
@@ -338,8 +361,13 @@ class VirtualWard:
     beds_per_site: int = 0
     eligible_share: float = 0.0
     episode: Duration = field(default_factory=lambda: Duration(Dist.lognormal, 5.0, 0.6))
+    # virtual-ward admissions per acute admission avoided, as NHS England counts them: the rest
+    # are patients who would not have been admitted (1 / p_admit_otherwise of a team)
     admissions_per_avoided: float = 1.0
     cost_per_bed_day: float = 0.0
+    acuity_limit: float = 1.0  # as for RapidResponse
+    return_30d: float = 0.0
+    ranges: Ranges = field(default_factory=dict)
 
 
 @dataclass
@@ -612,6 +640,11 @@ def validate(cfg: Config) -> Config:
     _check_pressure_valves(y)
     _check_scenario(cfg)
     _check_interventions(cfg.intervention)
+    for name in ("rapid_response", "virtual_ward"):
+        team = getattr(cfg.intervention, name)
+        if team is not None and team.acuity_limit < 1 and y.los.emergency.dist is Dist.gamma:
+            _fail(f"intervention.{name}.acuity_limit", "needs lognormal or exponential "
+                  "emergency stays (system.los.emergency.dist) to rank patients by their stay")
     _at_least("costs.acute_bed_day", cfg.costs.acute_bed_day, 0.0)
     return cfg
 
@@ -750,20 +783,59 @@ def _check_closed_beds(sc: Scenario, sites: Dict[str, Site], fenced: Dict[str, i
 def _check_interventions(iv: Interventions) -> None:
     for name in iv.active():
         obj = getattr(iv, name)
-        for f in fields(obj):
-            key, value = f"intervention.{name}.{f.name}", getattr(obj, f.name)
-            if isinstance(value, Duration):
-                _duration(key, value)
-            elif isinstance(value, bool):
-                continue
-            elif f.name.endswith(("_share", "demand_reduction")):
-                _fraction(key, value)
-            elif f.name.endswith(("_per_site",)):
-                _non_negative_int(key, value)
-            elif f.name.endswith("_factor"):
-                _at_least(key, value, 0.0)
-            else:  # costs and ratios
-                _at_least(key, value, 0.0)
-    vw = iv.virtual_ward
-    if vw is not None and vw.admissions_per_avoided < 1.0:
-        _fail("intervention.virtual_ward.admissions_per_avoided", "must be >= 1")
+        _check_intervention(f"intervention.{name}", obj)
+        for param, span in obj.ranges.items():
+            key = f"intervention.{name}.ranges.{param}"
+            if not isinstance(span, (list, tuple)) or len(span) != 2:
+                _fail(key, f"needs [low, high], got {span!r}")
+            for x in span:
+                _finite(key, x)
+            if span[0] > span[1]:
+                _fail(key, f"low {span[0]!r} is above high {span[1]!r}")
+            for x in span:  # each end must be a value the parameter itself could take
+                try:
+                    _check_intervention(f"intervention.{name}", with_value(obj, param, x))
+                except KeyError:
+                    _fail(key, f"{param!r} is not a number of {name}")
+                except ConfigError as e:
+                    _fail(key, f"{x!r} is not a valid value: {e}")
+
+
+def with_value(obj, param: str, value):
+    """A copy of an intervention's settings with `param` (dotted below a duration) set."""
+    head, _, rest = param.partition(".")
+    if head == "ranges" or not any(f.name == head for f in fields(obj)):
+        raise KeyError(param)
+    cur = getattr(obj, head)
+    if rest:
+        if not isinstance(cur, Duration) or rest not in ("mean_days", "cv"):
+            raise KeyError(param)
+        return replace(obj, **{head: replace(cur, **{rest: value})})
+    if isinstance(cur, (bool, Duration)) or not isinstance(cur, (int, float)):
+        raise KeyError(param)
+    return replace(obj, **{head: round(value) if isinstance(cur, int) else float(value)})
+
+
+def _check_intervention(prefix: str, obj) -> None:
+    for f in fields(obj):
+        key, value = f"{prefix}.{f.name}", getattr(obj, f.name)
+        if isinstance(value, Duration):
+            _duration(key, value)
+        elif isinstance(value, (bool, dict)):
+            continue
+        elif f.name.endswith(("_share", "demand_reduction", "return_30d")):
+            _fraction(key, value)
+        elif f.name in ("acuity_limit", "p_admit_otherwise"):
+            _fraction(key, value)
+            if value == 0:
+                _fail(key, "must be > 0")
+        elif f.name.endswith(("_per_site",)):
+            _non_negative_int(key, value)
+        else:  # factors, costs and ratios
+            _at_least(key, value, 0.0)
+    limit = getattr(obj, "acuity_limit", 1.0)
+    if getattr(obj, "eligible_share", 0.0) > limit:
+        _fail(f"{prefix}.eligible_share", f"{obj.eligible_share:g} is above acuity_limit "
+              f"{limit:g}: the eligible come from that share of the frail")
+    if isinstance(obj, VirtualWard) and obj.admissions_per_avoided < 1.0:
+        _fail(f"{prefix}.admissions_per_avoided", "must be >= 1")

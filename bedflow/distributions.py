@@ -41,6 +41,13 @@ class DurationSampler:
             return factor * math.exp(self._mu + self._sigma * self._base())
         return factor * self._scale * self._base()
 
+    def rank(self, x: float) -> float:
+        """P(X <= x) at factor 1: where a stay lies in its distribution (0 shortest, 1 longest).
+        Lognormal and exponential only (the config check refuses gamma where a rank is needed)."""
+        if self._kind is Dist.lognormal:
+            return _phi((math.log(x) - self._mu) / self._sigma) if x > 0 else 0.0
+        return -math.expm1(-x / self._scale)
+
     def at(self, k: int) -> float:
         """The k-th value of the stream (see `Stream.at`), drawn only when someone needs it."""
         if self._kind is Dist.lognormal:
@@ -73,6 +80,18 @@ class LongTailSampler:
     def __call__(self, factor: float = 1.0) -> float:
         mu, sigma = self._short if self._part() < self._cut else self._long
         return factor * math.exp(mu + sigma * self._z())
+
+    def rank(self, x: float) -> float:
+        """P(X <= x) at factor 1, over the mixture."""
+        if x <= 0:
+            return 0.0
+        lx = math.log(x)
+        (m1, s1), (m2, s2) = self._short, self._long
+        return self._cut * _phi((lx - m1) / s1) + (1.0 - self._cut) * _phi((lx - m2) / s2)
+
+
+def _phi(z: float) -> float:
+    return 0.5 * math.erfc(-z / math.sqrt(2.0))
 
 
 def emergency_stays(los: Los, streams: Streams, name: str, length_biased: bool = False):

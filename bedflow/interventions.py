@@ -16,12 +16,59 @@ from .streams import Streams
 
 ADMIT, PREVENTED, AVOIDED = 0, 1, 2
 
+RETURN_WINDOW = 30.0
+"""Days after going home within which a return counts (the 30-day readmission)."""
+
+
+class Team:
+    """A community service with finite places (a rapid-response caseload, virtual beds) that
+    takes an eligible frail would-be admission while it has a place free.
+
+    Acuity: the eligible come from the `acuity_limit` share of frail arrivals with the shortest
+    counterfactual stays (their stay's rank in its distribution below the limit), `share / limit`
+    of those, so `eligible_share` of the frail are eligible whatever the limit, and at limit 1
+    they are drawn at random. Counterfactual: not everyone a service takes would have been
+    admitted; the model sends each team a Poisson stream of referrals who would not
+    (`Model._other_referrals`), sized so that of those offered, `p_admit` would have been."""
+
+    __slots__ = ("key", "u", "share", "limit", "episode", "hold", "slots", "p_admit", "back")
+
+    def __init__(self, key: str, d, streams: Streams, name: str, slots: Places, p_admit: float):
+        self.key = key
+        self.u = streams(f"{name}/{key}", "uniform")
+        self.share, self.limit = d.eligible_share, d.acuity_limit
+        self.episode = d.episode
+        self.hold = DurationSampler(d.episode, streams, f"{name}/{key}/episode")
+        self.slots = slots
+        self.p_admit = p_admit
+        self.back = _Returns(d.return_30d, streams, f"{name}/{key}")
+
+
+class _Returns:
+    """Who of those a service sent home comes back as an emergency admission, and when: one
+    draw from each of two streams per arrival, whatever happens (common random numbers)."""
+
+    __slots__ = ("share", "u", "day")
+
+    def __init__(self, share: float, streams: Streams, name: str):
+        self.share = share
+        self.u = streams(f"{name}/return", "uniform") if share > 0 else None
+        self.day = streams(f"{name}/return_day", "uniform") if share > 0 else None
+
+    def draw(self) -> float:
+        """Days from going home to coming back, 0 for not coming back."""
+        if self.u is None:
+            return 0.0
+        u, day = self.u(), self.day()
+        return day * RETURN_WINDOW if u < self.share else 0.0
+
 
 class FrontDoor:
     """Per-site decisions for one emergency arrival: prevented, avoided, or admitted (how)."""
 
     def __init__(self, iv: Interventions, streams: Streams, name: str, ward):
         """`name` keys this arrival stream's draws; caseloads are the site's, in ward.community."""
+        self.rec = ward.rec
         p2_places = ward.places["P2"]
         self.prevent = []  # (draw, share, frail_only)
         for key in ("care_navigation", "self_care", "healthy_living"):
@@ -32,22 +79,19 @@ class FrontDoor:
         eo = iv.expert_opinion
         self.same_day = None if eo is None else (streams(f"{name}/expert_opinion", "uniform"),
                                                  eo.same_day_share)
+        self.same_day_back = _Returns(eo.return_30d if eo else 0.0, streams,
+                                      f"{name}/expert_opinion")
         self.frail_los_factor = 1.0 if eo is None else eo.frail_los_factor
-        self.teams = []  # (draw, share, hold sampler, hold multiplier, slots), frail only
+        self.teams: list[Team] = []  # frail only, in this order
         rr = iv.rapid_response
         if rr is not None:
-            self.teams.append((streams(f"{name}/rapid_response", "uniform"), rr.eligible_share,
-                               DurationSampler(rr.episode, streams, f"{name}/rapid_response/episode"),
-                               1.0, ward.community.setdefault(
-                                   "rapid_response", Places(rr.caseload_per_site))))
+            self.teams.append(Team("rapid_response", rr, streams, name, ward.community.setdefault(
+                "rapid_response", Places(rr.caseload_per_site)), rr.p_admit_otherwise))
         vw = iv.virtual_ward
         if vw is not None:
-            # ~2.5 virtual-ward admissions per admission avoided: each avoided one holds a bed
-            # for that many episodes' worth of time
-            self.teams.append((streams(f"{name}/virtual_ward", "uniform"), vw.eligible_share,
-                               DurationSampler(vw.episode, streams, f"{name}/virtual_ward/episode"),
-                               vw.admissions_per_avoided, ward.community.setdefault(
-                                   "virtual_ward", Places(vw.beds_per_site))))
+            self.teams.append(Team("virtual_ward", vw, streams, name, ward.community.setdefault(
+                "virtual_ward", Places(vw.beds_per_site)), 1.0 / vw.admissions_per_avoided))
+        self.needs_rank = any(team.limit < 1.0 for team in self.teams)
         icc = iv.integrated_care_centre
         self.step_up = None if icc is None else (
             streams(f"{name}/integrated_care_centre", "uniform"), icc.step_up_share,
@@ -57,37 +101,63 @@ class FrontDoor:
         self.home_first = None if d2a is None else (
             streams(f"{name}/discharge_to_assess", "uniform"),
             (0.0, 0.0, d2a.home_first_share_P2, d2a.home_first_share_P3))
+        self.home_first_back = _Returns(d2a.return_30d if d2a else 0.0, streams,
+                                        f"{name}/discharge_to_assess")
 
-    def arrive(self, env, frail: bool, pathway: int) -> tuple[int, int]:
-        """(fate, pathway): every draw is taken first, so each arrival uses the same draws."""
+    def others_share(self, team: Team) -> float:
+        """Referrals to `team` who would not have been admitted, per frail arrival: the eligible
+        share of the frail who reach it (not prevented, not sent home the same day) times
+        (1 - p) / p. A team after another (the virtual ward after rapid response) is sized as if
+        the first took none, so with both on its ratio runs a little below the configured one."""
+        reach = team.share
+        for _, share, _ in self.prevent:
+            reach *= 1.0 - share
+        if self.same_day:
+            reach *= 1.0 - self.same_day[1]
+        return reach * (1.0 - team.p_admit) / team.p_admit
+
+    def arrive(self, env, pt, frail: bool, rank: float) -> int:
+        """The fate of patient `pt` (ADMIT, PREVENTED or AVOIDED); home first changes its
+        pathway, a return sets `pt.comeback`. Every draw is taken first, so each arrival uses
+        the same draws whatever happens to it. `rank`: where its stay lies among the frail's."""
+        pathway, t = pt.pathway, env.now
         prevent = [(draw(), share, frail_only) for draw, share, frail_only in self.prevent]
         same_day = self.same_day[0]() if self.same_day else 1.0
-        teams = [(draw(), hold()) for draw, _, hold, _, _ in self.teams]
+        same_day_back = self.same_day_back.draw()
+        teams = [(team.u(), team.hold(), team.back.draw()) for team in self.teams]
         step_up = (self.step_up[0](), self.step_up[2]()) if self.step_up else None
         home_first = self.home_first[0]() if self.home_first else 1.0
+        home_first_back = self.home_first_back.draw()
 
         for u, share, frail_only in prevent:
             if u < share and (frail or not frail_only):
-                return PREVENTED, pathway
+                return PREVENTED
         if self.home_first and home_first < self.home_first[1][pathway]:
-            pathway = 1  # home first (discharge to assess) is for every would-be P2/P3 patient
+            pt.pathway = 1  # home first (discharge to assess) is for every would-be P2/P3 patient
+            pt.comeback = home_first_back  # from leaving the acute bed
         if not frail:  # the other front-door services are for the frail
-            return ADMIT, pathway
+            return ADMIT
         if self.same_day and same_day < self.same_day[1]:
-            return AVOIDED, pathway
-        for (u, hold), (_, share, _, mult, slots) in zip(teams, self.teams):
-            if u < share and slots.busy < slots.capacity:
-                slots.busy += 1
-                env.timeout(hold * mult).callbacks.append(slots.release)
-                return AVOIDED, pathway
+            pt.comeback = same_day_back
+            return AVOIDED
+        for (u, hold, back), team in zip(teams, self.teams):
+            if rank < team.limit and u * team.limit < team.share:
+                slots = team.slots
+                took = slots.busy < slots.capacity
+                self.rec.referred(team.key, t, hold if took else 0.0, pt.los)
+                if took:
+                    slots.busy += 1
+                    env.timeout(hold).callbacks.append(slots.release)
+                    pt.comeback = hold + back if back else 0.0
+                    return AVOIDED
         if step_up is not None:
             u, stay = step_up
             places = self.step_up[3]
             if u < self.step_up[1] and places.busy < places.capacity and not places.queue:
                 places.busy += 1
                 env.timeout(stay).callbacks.append(places.release)
-                return AVOIDED, pathway
-        return ADMIT, pathway
+                return AVOIDED
+        return ADMIT
 
 
 def delay_factors(iv: Interventions) -> list[float]:

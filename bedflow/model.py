@@ -121,8 +121,10 @@ class Model:
         cohorts = list(sys_.cohorts.values())
         norm = sum(c.share * c.los_factor for c in cohorts)
         self.cohort_cum = _cumulative([c.share for c in cohorts])
-        self.frail_cum = _cumulative([c.share if c.frail else 0.0 for c in cohorts]) \
-            if any(c.frail for c in cohorts) else None
+        frail_total = sum(c.share for c in cohorts if c.frail)
+        # frail cohorts only, as shares of the frail (a frail cohort need not be the last)
+        self.frail_cum = _cumulative([c.share / frail_total if c.frail else 0.0
+                                      for c in cohorts]) if frail_total > 0 else None
         self.cohort_factor = [c.los_factor / norm for c in cohorts]
         self.cohort_frail = [c.frail for c in cohorts]
         self.cohort_path_cum = [_cumulative([getattr(c.pathways, p) for p in PATHWAYS])
@@ -149,6 +151,7 @@ class Model:
         self.los_season = sys_.los.seasonality_amplitude
         self.season_peak = sys_.demand.seasonality.peak_day
 
+        self.return_draws = {}  # site -> the draws of its returning patients, made when needed
         self.census_days = self._census_days()
         shape = (len(self.census_days), len(self.wards))
         self.census = {f: np.zeros(shape, dtype=np.int32) for f in CENSUS_FIELDS}
@@ -303,6 +306,8 @@ class Model:
         t = self.env.now
         p.ward.rec.left(p, t)
         p.ward.left(p, t)
+        if p.comeback:  # sent home first (discharge to assess), back within 30 days
+            self._comes_back(p.ward, p.comeback)
 
     def emergency(self, p: Patient, t: float) -> None:
         """An emergency patient who needs a bed from t (the decision to admit, or the end of
@@ -420,10 +425,9 @@ class Model:
             k += 1
             c = _pick(cohort_cum, u_cohort())
             p = _pick(path_cum[c], u_path())
-            stay = los(factors[c] * los_factor)
-            if self.los_season:
-                stay *= 1.0 + self.los_season * math.cos(
-                    2.0 * math.pi * (self.cal.day_of_year(t) - self.season_peak) / 365.25)
+            scale = factors[c] * los_factor
+            base = los(scale)
+            stay = base * self._los_season(t) if self.los_season else base
             z = z_delay()
             z_start = start() if start is not None else 0.0
             ua = u_aid() if u_aid is not None else 1.0
@@ -432,13 +436,16 @@ class Model:
                 pt.leave_u = u_leave()
             if admit_delay is not None:
                 pt.admit_delay = admit_delay()
+            frail = pt.frail = self.cohort_frail[c]
             rec.arrived(pt)
             if door is not None:
-                frail = self.cohort_frail[c]
-                fate, pt.pathway = door.arrive(env, frail, p)
+                rank = los.rank(base / scale) if frail and door.needs_rank else 0.0
+                fate = door.arrive(env, pt, frail, rank)
                 if fate != ADMIT:
                     rec.turned_away(pt, "admission_avoided" if fate == AVOIDED
                                     else "demand_prevented")
+                    if pt.comeback:
+                        self._comes_back(ward, pt.comeback)
                     next_arrival()
                     return
                 p = pt.pathway
@@ -471,6 +478,86 @@ class Model:
             next_arrival()
 
         next_arrival()
+        if door is not None:
+            frail_share = sum(b - a for a, b, f in zip([0.0] + cohort_cum, cohort_cum,
+                                                        self.cohort_frail) if f)
+            for team in door.teams:
+                q = frail_share * door.others_share(team)
+                if q > 0:
+                    self._other_referrals(ward, rate, q, team, f"{door_name}/{team.key}/others")
+
+    def _other_referrals(self, ward: Ward, rate, q: float, team, name: str) -> None:
+        """Referrals to a community team of people who would not have been admitted: Poisson at
+        q times the site's emergency rate, each taking a place if one is free. They use places
+        but avoid no admission (NHS England's virtual-ward admissions per admission avoided)."""
+        lam_max = rate.max * q
+        gap = self.streams(f"{name}/arrivals", "exponential")
+        thin = self.streams(f"{name}/thinning", "uniform")
+        hold = DurationSampler(team.episode, self.streams, f"{name}/episode")
+        env, rec, slots = self.env, ward.rec, team.slots
+        t = max(env.now, getattr(rate, "start", 0.0))
+        end = getattr(rate, "end", math.inf)
+
+        def next_referral() -> None:
+            nonlocal t
+            while True:
+                t += gap() / lam_max
+                if t >= end:
+                    return
+                if thin() * lam_max <= q * rate(t):
+                    env.timeout(t - env.now).callbacks.append(refer)
+                    return
+
+        def refer(_) -> None:
+            h = hold()
+            took = slots.busy < slots.capacity
+            rec.referred(team.key, env.now, h if took else 0.0, None)
+            if took:
+                slots.busy += 1
+                env.timeout(h).callbacks.append(slots.release)
+            next_referral()
+
+        next_referral()
+
+    def _los_season(self, t: float) -> float:
+        """Emergency stays' seasonal multiplier at t."""
+        return 1.0 + self.los_season * math.cos(
+            2.0 * math.pi * (self.cal.day_of_year(t) - self.season_peak) / 365.25)
+
+    def _comes_back(self, ward: Ward, after: float) -> None:
+        """A patient a local care service sent home returns as an emergency `after` days on."""
+        self.env.timeout(after).callbacks.append(lambda _: self._returned(ward))
+
+    def _returned(self, ward: Ward) -> None:
+        """A return within 30 days: a frail emergency admission with its own draws (streams
+        `<site>/returns/...`, so the others' draws stay the same), straight to the admission
+        process or the bed: no front door again, no mutual aid or diversion."""
+        d = self.return_draws.get(ward.sid)
+        if d is None:
+            name = f"{ward.sid}/returns"
+            d = self.return_draws[ward.sid] = (self._attributes(name, False)
+                                               + self._time_of_day(name) + (self._starts(name),))
+        u_cohort, u_path, z_delay, los, service, u_leave, admit_delay, start = d
+        t = self.env.now
+        c = _pick(self.frail_cum or self.cohort_cum, u_cohort())
+        p = _pick(self.cohort_path_cum[c], u_path())
+        stay = los(self.cohort_factor[c])
+        if self.los_season:
+            stay *= self._los_season(t)
+        pt = Patient(next(self.pids), ward, EMERGENCY, p, stay, self._work(p, z_delay()),
+                     service[PATHWAYS[p]]() if p else 0.0, t)
+        pt.frail = self.cohort_frail[c]
+        if u_leave is not None:
+            pt.leave_u = u_leave()
+        if start is not None:
+            pt.start = self._start(p, start())
+        ward.rec.arrived(pt)
+        ward.rec.returned(t)
+        if admit_delay is None:
+            self.emergency(pt, t)
+        else:
+            pt.admit_delay = admit_delay()
+            self._admission_process(pt)
 
     def electives(self, ward: Ward):
         """The site's elective list: `batch(day)` admits, each weekday at the admit hour, those
@@ -725,7 +812,7 @@ def run_replication(cfg: Config, replication: int) -> dict:
     rows = []
     for ward in m.wards:
         row = {"replication": replication, "site": ward.sid}
-        row.update(ward.rec.summary(ward.beds))
+        row.update(ward.rec.summary(ward.beds, {k: v.base for k, v in ward.community.items()}))
         rows.append(row)
     return {"replication": replication, "rows": rows, "census_days": m.census_days,
             "census": m.census, "sites": [w.sid for w in m.wards],

@@ -75,7 +75,8 @@ class SiteRecorder:
         "closed_area", "opel_days", "before_noon", "long_area", "awaiting_area",
         "corridor_admissions", "corridor_days", "corridor_last_day", "mutual_aid_out",
         "diverted_to_neighbours",
-        "from_neighbours", "elective_deferred", "spot_purchases",
+        "from_neighbours", "elective_deferred", "spot_purchases", "returns", "frail_left",
+        "frail_stay_days", "teams",
     )
 
     def __init__(self, w: float, T: float):
@@ -112,6 +113,12 @@ class SiteRecorder:
         self.from_neighbours = 0  # came from a neighbour (mutual aid or divert)
         self.elective_deferred = 0  # booked for a list stood down the day before (OPEL)
         self.spot_purchases = 0  # downstream places bought for one patient in a crisis
+        self.returns = 0  # emergency admissions of people a local care service sent home
+        self.frail_left = 0  # frail patients who left their acute bed, and their whole stays
+        self.frail_stay_days = 0.0
+        # community team -> [referrals, admissions, of which avoided an acute admission,
+        # counterfactual acute stay-days of those, place-days used in the window]
+        self.teams: dict = {}
 
     def rest(self, t: float) -> float:
         """Observed time from t to the end of the window (0 if t is past it)."""
@@ -171,6 +178,28 @@ class SiteRecorder:
             if day != self.corridor_last_day:
                 self.corridor_last_day = day
                 self.corridor_days += 1
+
+    def referred(self, team: str, t: float, hold: float, stay) -> None:
+        """A referral to a community team at t: taken for `hold` days (0: no place free);
+        `stay` is the acute stay it stood in for, None for someone who would not have been
+        admitted."""
+        c = self.teams.get(team)
+        if c is None:
+            c = self.teams[team] = [0, 0, 0, 0.0, 0.0]
+        c[4] += self.rest(t) - self.rest(t + hold)
+        if t < self.w:
+            return
+        c[0] += 1
+        if hold > 0:
+            c[1] += 1
+            if stay is not None:
+                c[2] += 1
+                c[3] += stay
+
+    def returned(self, t: float) -> None:
+        """Someone a local care service sent home came back as an emergency at t."""
+        if t >= self.w:
+            self.returns += 1
 
     def queued(self, p, t: float) -> None:
         """p joins the ED queue for a bed at t (its decision to admit, or the end of its
@@ -235,6 +264,9 @@ class SiteRecorder:
         if t >= self.w:
             d = t - p.mo
             self.discharges += 1
+            if p.frail:
+                self.frail_left += 1
+                self.frail_stay_days += t - p.since
             if t % 1.0 < 0.5:
                 self.before_noon += 1
             self.delay_sum += d
@@ -272,7 +304,8 @@ class SiteRecorder:
             h.zeros += 1
             h.n += 1
 
-    def summary(self, beds: int) -> dict:
+    def summary(self, beds: int, places: dict | None = None) -> dict:
+        """The site's KPIs; `places`: each community team's places (for its occupancy)."""
         span = self.T - self.w
         # anticipated areas add and take back the same spans: a state nobody was in ends a
         # rounding error from zero (1e-15, or -1e-15, printed as -0.0); below a millionth of a
@@ -332,7 +365,21 @@ class SiteRecorder:
             "opel2_days": self.opel_days[1],
             "opel3_days": self.opel_days[2],
             "opel4_days": self.opel_days[3],
-        }
+            "readmissions_30d": self.returns,
+            "frail_discharges": self.frail_left,
+            "frail_bed_days": self.frail_stay_days,
+        } | self._team_summary(places or {}, span)
+
+    def _team_summary(self, places: dict, span: float) -> dict:
+        out = {}
+        for team, n in places.items():
+            referrals, admissions, avoided, stay, area = self.teams.get(team, [0, 0, 0, 0.0, 0.0])
+            busy = area / span if area > 1e-9 * span else 0.0
+            out |= {f"{team}_referrals": referrals, f"{team}_admissions": admissions,
+                    f"{team}_avoided": avoided, f"{team}_avoided_stay_days": stay,
+                    f"{team}_places": n, f"{team}_mean_busy": busy,
+                    f"{team}_occupancy": busy / n if n else math.nan}
+        return out
 
 
 class EventLog:
@@ -395,6 +442,28 @@ class LoggedRecorder(SiteRecorder):
     def corridor_care(self, p, t: float) -> None:
         super().corridor_care(p, t)
         self._add(p, "queue", "corridor_care", t)
+
+    def referred(self, team: str, t: float, hold: float, stay) -> None:
+        """A referral to a community team at t: taken for `hold` days (0: no place free);
+        `stay` is the acute stay it stood in for, None for someone who would not have been
+        admitted."""
+        c = self.teams.get(team)
+        if c is None:
+            c = self.teams[team] = [0, 0, 0, 0.0, 0.0]
+        c[4] += self.rest(t) - self.rest(t + hold)
+        if t < self.w:
+            return
+        c[0] += 1
+        if hold > 0:
+            c[1] += 1
+            if stay is not None:
+                c[2] += 1
+                c[3] += stay
+
+    def returned(self, t: float) -> None:
+        """Someone a local care service sent home came back as an emergency at t."""
+        if t >= self.w:
+            self.returns += 1
 
     def queued(self, p, t: float) -> None:
         super().queued(p, t)

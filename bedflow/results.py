@@ -47,13 +47,23 @@ ADDED = ["emergency_arrivals", "admissions", "waited", "diverted", "waits_over_4
          "closed_bed_days", "opel1_days", "opel2_days", "opel3_days", "opel4_days",
          "still_waiting_at_end", "discharges_before_noon", "mean_awaiting_place",
          "mean_los_21plus", "mutual_aid_out", "diverted_to_neighbours", "from_neighbours", "corridor_admissions",
-         "corridor_days", "elective_deferred", "spot_purchases"]
+         "corridor_days", "elective_deferred", "spot_purchases", "readmissions_30d",
+         "frail_discharges", "frail_bed_days"]
+
+#: community teams of the local care model, whose counts a run has when they are switched on
+TEAMS = ("rapid_response", "virtual_ward")
+TEAM_ADDED = ("referrals", "admissions", "avoided", "avoided_stay_days", "places", "mean_busy")
 
 
 def system_rows(replications: pd.DataFrame) -> pd.DataFrame:
     """Aggregate the per-site rows of each replication into one system row."""
     g = replications.groupby("replication", sort=True)
-    out = g[[c for c in ADDED if c in replications]].sum()
+    added = ADDED + [f"{t}_{c}" for t in TEAMS for c in TEAM_ADDED]
+    out = g[[c for c in added if c in replications]].sum()
+    for t in TEAMS:
+        if f"{t}_places" in out:
+            out[f"{t}_occupancy"] = out[f"{t}_mean_busy"] / out[f"{t}_places"].where(
+                out[f"{t}_places"] > 0)
 
     def weighted(col: str, weight: pd.Series) -> pd.Series:
         num = (replications[col].fillna(0) * weight).groupby(replications["replication"]).sum()
