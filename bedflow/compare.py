@@ -56,6 +56,14 @@ KPIS = {
     # the baseline and scenario columns of these are what each run used; the difference, freed
     "acute_bed_days_freed": ("bed_days", -1,
                              "acute bed-days freed (bed-days used, baseline - scenario)"),
+    "admissions_avoided": ("admissions_avoided", +1,
+                           "acute admissions avoided at the front door (scenario - baseline)"),
+    "readmissions_30d": ("readmissions_30d", +1,
+                         "30-day returns of people local care sent home (scenario - baseline)"),
+    "rapid_response_admissions": ("rapid_response_admissions", +1,
+                                  "rapid response admissions, all it took (scenario - baseline)"),
+    "virtual_ward_admissions": ("virtual_ward_admissions", +1,
+                                "virtual ward admissions, all it took (scenario - baseline)"),
     "intervention_cost": ("intervention_cost", +1, "intervention cost, GBP (scenario - baseline)"),
     "bed_days_freed_value": ("bed_day_value", -1,
                              "value of bed-days freed, GBP (baseline - scenario; at the "
@@ -101,7 +109,11 @@ def compare(baseline, scenario) -> pd.DataFrame:
         reps = common_replications(s.index, b.index)  # pairs are replication by replication
         b, s = b.loc[reps], s.loc[reps]
         for kpi, (col, sign, label) in KPIS.items():
-            bv, sv = b[col].to_numpy(float), s[col].to_numpy(float)
+            if col not in s:  # a service switched off (or a table from before it was counted)
+                continue
+            # what only the interventions do (a virtual ward's admissions) is 0 without them
+            bv = b[col].to_numpy(float) if col in b else np.zeros(len(reps))
+            sv = s[col].to_numpy(float)
             note = beyond_range(col, b, s)
             if note:  # a percentile beyond the range somewhere: unknown, not the rest's average
                 bm = sm = dm = dlo = dhi = ulo = uhi = math.nan

@@ -268,6 +268,9 @@ class Sim:
     warm_start: bool = True
     progress: bool = True
     event_log: bool = False
+    # with interventions on: also vary each of their inputs over its range, one at a time
+    # (bedflow.sensitivity; two more runs per input)
+    sensitivity: bool = False
 
 
 # --------------------------------------------------------------------------- interventions
@@ -340,6 +343,9 @@ class IntegratedCareCentre:
     step_up_share: float = 0.0
     step_up_stay: Duration = field(default_factory=lambda: Duration(Dist.lognormal, 7.0, 0.6))
     cost_per_bed_day: float = 0.0
+    acuity_limit: float = 1.0  # as for RapidResponse, of step-up patients
+    p_admit_otherwise: float = 1.0
+    return_30d: float = 0.0
     ranges: Ranges = field(default_factory=dict)
 
 
@@ -640,7 +646,7 @@ def validate(cfg: Config) -> Config:
     _check_pressure_valves(y)
     _check_scenario(cfg)
     _check_interventions(cfg.intervention)
-    for name in ("rapid_response", "virtual_ward"):
+    for name in ("rapid_response", "virtual_ward", "integrated_care_centre"):
         team = getattr(cfg.intervention, name)
         if team is not None and team.acuity_limit < 1 and y.los.emergency.dist is Dist.gamma:
             _fail(f"intervention.{name}.acuity_limit", "needs lognormal or exponential "
@@ -834,8 +840,9 @@ def _check_intervention(prefix: str, obj) -> None:
         else:  # factors, costs and ratios
             _at_least(key, value, 0.0)
     limit = getattr(obj, "acuity_limit", 1.0)
-    if getattr(obj, "eligible_share", 0.0) > limit:
-        _fail(f"{prefix}.eligible_share", f"{obj.eligible_share:g} is above acuity_limit "
-              f"{limit:g}: the eligible come from that share of the frail")
+    for share in ("eligible_share", "step_up_share"):
+        if getattr(obj, share, 0.0) > limit:
+            _fail(f"{prefix}.{share}", f"{getattr(obj, share):g} is above acuity_limit "
+                  f"{limit:g}: the eligible come from that share of the frail")
     if isinstance(obj, VirtualWard) and obj.admissions_per_avoided < 1.0:
         _fail(f"{prefix}.admissions_per_avoided", "must be >= 1")

@@ -33,15 +33,17 @@ class Team:
 
     __slots__ = ("key", "u", "share", "limit", "episode", "hold", "slots", "p_admit", "back")
 
-    def __init__(self, key: str, d, streams: Streams, name: str, slots: Places, p_admit: float):
+    def __init__(self, key: str, d, streams: Streams, name: str, slots: Places, rec, *,
+                 share: float, episode, p_admit: float, hold_name: str = "episode"):
         self.key = key
         self.u = streams(f"{name}/{key}", "uniform")
-        self.share, self.limit = d.eligible_share, d.acuity_limit
-        self.episode = d.episode
-        self.hold = DurationSampler(d.episode, streams, f"{name}/{key}/episode")
+        self.share, self.limit = share, d.acuity_limit
+        self.episode = episode
+        self.hold = DurationSampler(episode, streams, f"{name}/{key}/{hold_name}")
         self.slots = slots
         self.p_admit = p_admit
         self.back = _Returns(d.return_30d, streams, f"{name}/{key}")
+        rec.teams.setdefault(key, [0, 0, 0, 0.0, 0.0])
 
 
 class _Returns:
@@ -69,7 +71,6 @@ class FrontDoor:
     def __init__(self, iv: Interventions, streams: Streams, name: str, ward):
         """`name` keys this arrival stream's draws; caseloads are the site's, in ward.community."""
         self.rec = ward.rec
-        p2_places = ward.places["P2"]
         self.prevent = []  # (draw, share, frail_only)
         for key in ("care_navigation", "self_care", "healthy_living"):
             d = getattr(iv, key)
@@ -83,20 +84,25 @@ class FrontDoor:
                                       f"{name}/expert_opinion")
         self.frail_los_factor = 1.0 if eo is None else eo.frail_los_factor
         self.teams: list[Team] = []  # frail only, in this order
-        rr = iv.rapid_response
+        rr, vw, icc = iv.rapid_response, iv.virtual_ward, iv.integrated_care_centre
         if rr is not None:
-            self.teams.append(Team("rapid_response", rr, streams, name, ward.community.setdefault(
-                "rapid_response", Places(rr.caseload_per_site)), rr.p_admit_otherwise))
-        vw = iv.virtual_ward
+            self.teams.append(Team(
+                "rapid_response", rr, streams, name,
+                ward.community.setdefault("rapid_response", Places(rr.caseload_per_site)),
+                self.rec, share=rr.eligible_share, episode=rr.episode,
+                p_admit=rr.p_admit_otherwise))
         if vw is not None:
-            self.teams.append(Team("virtual_ward", vw, streams, name, ward.community.setdefault(
-                "virtual_ward", Places(vw.beds_per_site)), 1.0 / vw.admissions_per_avoided))
+            self.teams.append(Team(
+                "virtual_ward", vw, streams, name,
+                ward.community.setdefault("virtual_ward", Places(vw.beds_per_site)),
+                self.rec, share=vw.eligible_share, episode=vw.episode,
+                p_admit=1.0 / vw.admissions_per_avoided))
+        if icc is not None:  # step-up into the centre's beds, which are P2 places
+            self.teams.append(Team(
+                "integrated_care_centre", icc, streams, name, ward.places["P2"], self.rec,
+                share=icc.step_up_share, episode=icc.step_up_stay,
+                p_admit=icc.p_admit_otherwise, hold_name="stay"))
         self.needs_rank = any(team.limit < 1.0 for team in self.teams)
-        icc = iv.integrated_care_centre
-        self.step_up = None if icc is None else (
-            streams(f"{name}/integrated_care_centre", "uniform"), icc.step_up_share,
-            DurationSampler(icc.step_up_stay, streams, f"{name}/integrated_care_centre/stay"),
-            p2_places)
         d2a = iv.discharge_to_assess
         self.home_first = None if d2a is None else (
             streams(f"{name}/discharge_to_assess", "uniform"),
@@ -125,7 +131,6 @@ class FrontDoor:
         same_day = self.same_day[0]() if self.same_day else 1.0
         same_day_back = self.same_day_back.draw()
         teams = [(team.u(), team.hold(), team.back.draw()) for team in self.teams]
-        step_up = (self.step_up[0](), self.step_up[2]()) if self.step_up else None
         home_first = self.home_first[0]() if self.home_first else 1.0
         home_first_back = self.home_first_back.draw()
 
@@ -142,21 +147,14 @@ class FrontDoor:
             return AVOIDED
         for (u, hold, back), team in zip(teams, self.teams):
             if rank < team.limit and u * team.limit < team.share:
-                slots = team.slots
-                took = slots.busy < slots.capacity
+                slots = team.slots  # a place free, and nobody waiting for one (P2 places)
+                took = slots.busy < slots.capacity and not slots.queue
                 self.rec.referred(team.key, t, hold if took else 0.0, pt.los)
                 if took:
                     slots.busy += 1
                     env.timeout(hold).callbacks.append(slots.release)
                     pt.comeback = hold + back if back else 0.0
                     return AVOIDED
-        if step_up is not None:
-            u, stay = step_up
-            places = self.step_up[3]
-            if u < self.step_up[1] and places.busy < places.capacity and not places.queue:
-                places.busy += 1
-                env.timeout(stay).callbacks.append(places.release)
-                return AVOIDED
         return ADMIT
 
 

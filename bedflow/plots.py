@@ -402,6 +402,36 @@ def combinations_chart(table: pd.DataFrame, kpi: str = "beds_released"):
     return fig
 
 
+def tornado_chart(sens: pd.DataFrame, title: str = ""):
+    """Beds released with each input at the low and the high end of its range (the others at
+    their defaults), largest swing on top; the line is the default's estimate. Whiskers: 95%
+    intervals of each end's paired difference."""
+    d = sens.sort_values("swing", ascending=False, kind="stable")
+    mid = float(d["released_default"].iloc[0]) if len(d) else 0.0
+    fig, ax = plt.subplots(figsize=(10, 0.42 * len(d) + 1.8), layout="constrained")
+    y = list(range(len(d)))
+    for end, colour in (("low", "#4b8bbe"), ("high", "#e08a2c")):
+        v = d[f"released_at_{end}"].to_numpy(float)
+        lo, hi = d[f"released_at_{end}_ci_low"].to_numpy(float), \
+            d[f"released_at_{end}_ci_high"].to_numpy(float)
+        ax.barh(y, v - mid, left=mid, color=colour, alpha=0.85, height=0.6,
+                label=f"input at the {end} end of its range")
+        ax.errorbar(v, y, xerr=[v - lo, hi - v], fmt="none", ecolor="#333333", elinewidth=0.9,
+                    capsize=2)
+    labels = [f"{r.intervention.replace('_', ' ')}: {r.parameter.replace('_', ' ')} "
+              f"{r.low:g}-{r.high:g} (default {r.default:g})" for r in d.itertuples()]
+    ax.set_yticks(y, labels, fontsize=9)
+    ax.invert_yaxis()
+    ax.axvline(mid, color="black", lw=1.0)
+    ax.axvline(0, color="grey", lw=0.6, ls=":")
+    ax.grid(axis="x", alpha=0.3)
+    ax.legend(loc="lower right", fontsize=8, frameon=False)
+    ax.set_xlabel(f"acute beds released, all sites (baseline minus scenario, paired); "
+                  f"line: {mid:,.0f} at the defaults")
+    ax.set_title(title or "Which assumption drives the beds released", fontsize=11)
+    return fig
+
+
 def png(fig: Figure, colors: int = 256, dpi: int = DPI) -> bytes:
     """The figure as PNG bytes, closed afterwards (pyplot keeps no reference).
 

@@ -183,9 +183,7 @@ class SiteRecorder:
         """A referral to a community team at t: taken for `hold` days (0: no place free);
         `stay` is the acute stay it stood in for, None for someone who would not have been
         admitted."""
-        c = self.teams.get(team)
-        if c is None:
-            c = self.teams[team] = [0, 0, 0, 0.0, 0.0]
+        c = self.teams[team]  # registered when the team was made
         c[4] += self.rest(t) - self.rest(t + hold)
         if t < self.w:
             return
@@ -371,14 +369,16 @@ class SiteRecorder:
         } | self._team_summary(places or {}, span)
 
     def _team_summary(self, places: dict, span: float) -> dict:
+        """Each team's counts; places and occupancy for those with places of their own."""
         out = {}
-        for team, n in places.items():
-            referrals, admissions, avoided, stay, area = self.teams.get(team, [0, 0, 0, 0.0, 0.0])
-            busy = area / span if area > 1e-9 * span else 0.0
+        for team, (referrals, admissions, avoided, stay, area) in self.teams.items():
             out |= {f"{team}_referrals": referrals, f"{team}_admissions": admissions,
-                    f"{team}_avoided": avoided, f"{team}_avoided_stay_days": stay,
-                    f"{team}_places": n, f"{team}_mean_busy": busy,
-                    f"{team}_occupancy": busy / n if n else math.nan}
+                    f"{team}_avoided": avoided, f"{team}_avoided_stay_days": stay}
+            if team in places:
+                n = places[team]
+                busy = area / span if area > 1e-9 * span else 0.0
+                out |= {f"{team}_places": n, f"{team}_mean_busy": busy,
+                        f"{team}_occupancy": busy / n if n else math.nan}
         return out
 
 
@@ -447,9 +447,7 @@ class LoggedRecorder(SiteRecorder):
         """A referral to a community team at t: taken for `hold` days (0: no place free);
         `stay` is the acute stay it stood in for, None for someone who would not have been
         admitted."""
-        c = self.teams.get(team)
-        if c is None:
-            c = self.teams[team] = [0, 0, 0, 0.0, 0.0]
+        c = self.teams[team]  # registered when the team was made
         c[4] += self.rest(t) - self.rest(t + hold)
         if t < self.w:
             return

@@ -51,7 +51,7 @@ ADDED = ["emergency_arrivals", "admissions", "waited", "diverted", "waits_over_4
          "frail_discharges", "frail_bed_days"]
 
 #: community teams of the local care model, whose counts a run has when they are switched on
-TEAMS = ("rapid_response", "virtual_ward")
+TEAMS = ("rapid_response", "virtual_ward", "integrated_care_centre")
 TEAM_ADDED = ("referrals", "admissions", "avoided", "avoided_stay_days", "places", "mean_busy")
 
 
@@ -136,6 +136,7 @@ class Results:
     events: pd.DataFrame | None = None  # patient event log, when sim.event_log is on
     baseline: "Results | None" = None  # the same seeds with every intervention off
     comparison: pd.DataFrame | None = None  # paired differences against the baseline
+    sensitivity: pd.DataFrame | None = None  # beds released over each input's range
 
     @property
     def summary(self) -> pd.DataFrame:

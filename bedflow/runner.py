@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from . import sensitivity
 from .compare import compare
 from .config import Config, validate
 from .interventions import site_costs
@@ -108,11 +109,15 @@ def simulate(cfg, *, jobs: int | None = None, progress: bool | None = None,
     """Run `sim.replications` replications of the configured system and return Results.
 
     With any intervention switched on, the baseline (every intervention off) runs too, with the
-    same seeds, and `Results.comparison` holds the paired differences. `store`: see `_run_all`.
+    same seeds, and `Results.comparison` holds the paired differences; with `sim.sensitivity`,
+    each input with a range runs at both ends too (`Results.sensitivity`). `store`: see
+    `_run_all`.
     """
     cfg = _as_config(cfg)
     n = cfg.sim.replications
     configs = [cfg] + ([cfg.baseline()] if cfg.intervention.active() else [])
+    ends = sensitivity.variants(cfg) if cfg.sim.sensitivity and len(configs) > 1 else []
+    configs += [c for _, _, c in ends]
     work = [(c, r) for c in configs for r in range(n)]
     jobs = min(jobs or cfg.sim.jobs, len(work))
     show = cfg.sim.progress if progress is None else progress
@@ -126,6 +131,14 @@ def simulate(cfg, *, jobs: int | None = None, progress: bool | None = None,
         bar.close()
     res = _results(cfg, outputs[:n])
     if len(configs) > 1:
-        res.baseline = _results(configs[1], outputs[n:])
+        res.baseline = _results(configs[1], outputs[n:2 * n])
         res.comparison = compare(res.baseline, res)
+    if ends:
+        runs = [(inp, end, _system(outputs[(k + 2) * n:(k + 3) * n]))
+                for k, (inp, end, _) in enumerate(ends)]
+        res.sensitivity = sensitivity.table(res.baseline.system, res.system, runs)
     return res
+
+
+def _system(outputs: list[dict]) -> pd.DataFrame:
+    return system_rows(pd.DataFrame([row for o in outputs for row in o["rows"]]))

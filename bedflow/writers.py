@@ -115,6 +115,9 @@ def write_run(results: Results, folder: Path, prov: dict) -> list[Path]:
             atomic_write(folder / "comparison.csv",
                          lambda p: results.comparison.to_csv(p, index=False)),
         ]
+    if results.sensitivity is not None:
+        written.append(atomic_write(folder / "sensitivity.csv",
+                                    lambda p: results.sensitivity.to_csv(p, index=False)))
     if results.events is not None:
         written.append(atomic_write(folder / "events.parquet",
                                     lambda p: results.events.to_parquet(p, index=False)))

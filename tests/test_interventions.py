@@ -37,7 +37,16 @@ def system(res, kpi):
 def test_zero_effect_gives_exactly_zero_difference(zero):
     r = run(["sim.replications=2", "sim.horizon_days=40", "sim.jobs=2"] + zero)
     assert (r.comparison["difference_mean"] == 0).all()
-    pd.testing.assert_frame_equal(r.replications, r.baseline.replications)
+    # the team's own counts are the only columns the baseline lacks: referrals come, and with
+    # no place nobody is taken
+    extra = [c for c in r.replications if c not in r.baseline.replications]
+    assert all(c.startswith("rapid_response_") for c in extra)
+    if extra:
+        assert (r.replications["rapid_response_referrals"] > 0).all()
+        took = [c for c in extra if not c.endswith(("occupancy", "referrals"))]
+        assert (r.replications[took] == 0).all().all()
+    pd.testing.assert_frame_equal(r.replications[list(r.baseline.replications)],
+                                  r.baseline.replications)
     pd.testing.assert_frame_equal(r.daily, r.baseline.daily)
 
 

@@ -97,4 +97,7 @@ def test_patients_taken_are_counted_directly_not_read_off_a_rise_in_admissions()
     assert (taken["difference_mean"], taken["difference_ci_low"],
             taken["difference_ci_high"]) == pytest.approx((35.0, 35.0, 35.0))
     assert taken["difference"] == "scenario - baseline"
-    assert "admissions_avoided" not in KPIS  # no row named for a count it does not hold
+    # the row named admissions avoided holds the front door's count, not a fall in admissions
+    avoided = c.loc[("system", "admissions_avoided")]
+    assert (avoided["baseline_mean"], avoided["difference_mean"]) == (0.0, pytest.approx(30.0))
+    assert KPIS["admissions_avoided"][0] == "admissions_avoided"

@@ -1,0 +1,88 @@
+"""What the local care services did, in the units a local care lead holds against their own
+activity: referrals and admissions per month per site, admissions avoided, virtual-ward
+admissions per admission avoided, occupancy of the places, returns within 30 days, and the
+acute stay an avoided admission stood in for against the frail cohort's mean stay.
+
+Every figure is a mean over replications with its 95% interval (per replication first, so a
+ratio's interval is the ratio's, not a ratio of intervals).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .results import TEAMS, Results
+from .stats import mean_ci
+
+MONTH = 365.25 / 12.0
+
+NAMES = {"rapid_response": "rapid response", "virtual_ward": "virtual ward",
+         "integrated_care_centre": "integrated care centre (step-up)"}
+
+
+def _ratio(num: pd.Series, den: pd.Series) -> np.ndarray:
+    d = den.to_numpy(float)
+    return np.divide(num.to_numpy(float), d, out=np.full(len(d), np.nan), where=d > 0)
+
+
+def frail_mean_stay(results: Results) -> tuple[float, float, float]:
+    """Bed-days per frail stay without the interventions (the baseline's, whole stays from
+    admission to leaving the acute bed, including waits once medically optimised)."""
+    base = results.baseline if results.baseline is not None else results
+    s = base.system
+    if "frail_discharges" not in s:
+        return np.nan, np.nan, np.nan
+    return mean_ci(_ratio(s["frail_bed_days"], s["frail_discharges"]))
+
+
+def service_table(results: Results) -> pd.DataFrame:
+    """One row per (service, measure): mean, 95% interval, and what it is per."""
+    s, cfg = results.system, results.config
+    months = cfg.sim.horizon_days / MONTH
+    sites = results.replications["site"].nunique()
+    per_site_month = months * sites
+    rows = []
+
+    def add(service, measure, values, unit):
+        m, lo, hi = mean_ci(values)
+        rows.append({"service": service, "measure": measure, "mean": m, "ci_low": lo,
+                     "ci_high": hi, "unit": unit})
+
+    for team in TEAMS:
+        if f"{team}_admissions" not in s:
+            continue
+        name = NAMES[team]
+        add(name, "referrals", s[f"{team}_referrals"] / per_site_month, "per site per month")
+        add(name, "admissions (all it took)", s[f"{team}_admissions"] / per_site_month,
+            "per site per month")
+        add(name, "acute admissions avoided", s[f"{team}_avoided"] / per_site_month,
+            "per site per month")
+        add(name, "admissions per admission avoided",
+            _ratio(s[f"{team}_admissions"], s[f"{team}_avoided"]), "ratio")
+        add(name, "turned down (no place free)",
+            (s[f"{team}_referrals"] - s[f"{team}_admissions"]) / s[f"{team}_referrals"]
+            .where(s[f"{team}_referrals"] > 0), "share of referrals")
+        if f"{team}_occupancy" in s:  # its own places (the centre's are P2 places)
+            add(name, "occupancy of its places", s[f"{team}_occupancy"], "share")
+        add(name, "acute stay of those avoided (to medically optimised)",
+            _ratio(s[f"{team}_avoided_stay_days"], s[f"{team}_avoided"]), "days")
+    if "readmissions_30d" in s and (results.baseline is not None):
+        add("all services", "returns within 30 days", s["readmissions_30d"] / months,
+            "per month, all sites")
+    m, lo, hi = frail_mean_stay(results)
+    if not np.isnan(m):
+        rows.append({"service": "frail cohort (baseline)", "measure": "acute stay, whole",
+                     "mean": m, "ci_low": lo, "ci_high": hi, "unit": "bed-days per stay"})
+    comp = results.comparison
+    if comp is not None and len(comp):
+        c = comp[comp["site"] == "system"].set_index("kpi")
+        if {"acute_bed_days_freed", "admissions_avoided"} <= set(c.index):
+            freed, avoided = c.loc["acute_bed_days_freed"], c.loc["admissions_avoided"]
+            if avoided["scenario_mean"] > 0:
+                rows.append({"service": "all services",
+                             "measure": "acute bed-days freed per admission avoided",
+                             "mean": freed["difference_mean"] / avoided["scenario_mean"],
+                             "ci_low": np.nan, "ci_high": np.nan,
+                             "unit": "bed-days (means' ratio)"})
+    return pd.DataFrame(rows)
