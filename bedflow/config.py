@@ -12,7 +12,7 @@ import math
 import re
 from dataclasses import dataclass, field, fields, replace
 from enum import Enum
-from typing import Dict, List, Optional
+from typing import Any, Dict, List, Optional
 
 PATHWAYS = ("P0", "P1", "P2", "P3")
 DOWNSTREAM = ("P1", "P2", "P3")
@@ -280,7 +280,7 @@ class Sim:
 
 #: `ranges` on every intervention: parameter (dotted below a duration, e.g. "episode.mean_days")
 #: -> [low, high], the range its evidence allows; the sensitivity run varies each over it.
-Ranges = Dict[str, List[float]]
+Ranges = Dict[str, Any]  # [low, high]; Any: OmegaConf would refuse an int in a List[float]
 
 
 @dataclass

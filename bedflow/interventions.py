@@ -28,22 +28,41 @@ class Team:
     counterfactual stays (their stay's rank in its distribution below the limit), `share / limit`
     of those, so `eligible_share` of the frail are eligible whatever the limit, and at limit 1
     they are drawn at random. Counterfactual: not everyone a service takes would have been
-    admitted; the model sends each team a Poisson stream of referrals who would not
-    (`Model._other_referrals`), sized so that of those offered, `p_admit` would have been."""
+    admitted: `Model._other_referrals` sends the team a Poisson stream of people who would not
+    have been, at (1 - p) / p times the rate of would-be admissions referred to it (estimated as
+    the run goes: a team after another sees only those the first did not take). Independent of
+    the would-be admissions, both see the places as a time average does, so of those taken,
+    `p_admit` avoided an admission."""
 
-    __slots__ = ("key", "u", "share", "limit", "episode", "hold", "slots", "p_admit", "back")
+    __slots__ = ("key", "u", "share", "limit", "hold", "slots", "p_admit", "back", "others",
+                 "episode", "referred")
 
     def __init__(self, key: str, d, streams: Streams, name: str, slots: Places, rec, *,
                  share: float, episode, p_admit: float, hold_name: str = "episode"):
         self.key = key
         self.u = streams(f"{name}/{key}", "uniform")
         self.share, self.limit = share, d.acuity_limit
-        self.episode = episode
         self.hold = DurationSampler(episode, streams, f"{name}/{key}/{hold_name}")
         self.slots = slots
         self.p_admit = p_admit
+        self.others = (1.0 - p_admit) / p_admit  # per would-be admission referred
+        self.episode = episode
+        self.referred = 0  # would-be admissions referred (eligible) so far
         self.back = _Returns(d.return_30d, streams, f"{name}/{key}")
         rec.teams.setdefault(key, [0, 0, 0, 0.0, 0.0])
+
+
+    def take(self, env, rec, t: float, hold: float, stay) -> bool:
+        """A referral at t: a place for `hold` days if one is free and nobody waits for one
+        (the centre's places are P2's); `stay`: the acute stay it stands in for (None: someone
+        who would not have been admitted)."""
+        slots = self.slots
+        took = slots.busy < slots.capacity and not slots.queue
+        rec.referred(self.key, t, hold if took else 0.0, stay)
+        if took:
+            slots.busy += 1
+            env.timeout(hold).callbacks.append(slots.release)
+        return took
 
 
 class _Returns:
@@ -109,24 +128,14 @@ class FrontDoor:
             (0.0, 0.0, d2a.home_first_share_P2, d2a.home_first_share_P3))
         self.home_first_back = _Returns(d2a.return_30d if d2a else 0.0, streams,
                                         f"{name}/discharge_to_assess")
-
-    def others_share(self, team: Team) -> float:
-        """Referrals to `team` who would not have been admitted, per frail arrival: the eligible
-        share of the frail who reach it (not prevented, not sent home the same day) times
-        (1 - p) / p. A team after another (the virtual ward after rapid response) is sized as if
-        the first took none, so with both on its ratio runs a little below the configured one."""
-        reach = team.share
-        for _, share, _ in self.prevent:
-            reach *= 1.0 - share
-        if self.same_day:
-            reach *= 1.0 - self.same_day[1]
-        return reach * (1.0 - team.p_admit) / team.p_admit
+        self.arrivals = 0  # arrivals through this door so far (the teams' referral rates)
 
     def arrive(self, env, pt, frail: bool, rank: float) -> int:
         """The fate of patient `pt` (ADMIT, PREVENTED or AVOIDED); home first changes its
         pathway, a return sets `pt.comeback`. Every draw is taken first, so each arrival uses
         the same draws whatever happens to it. `rank`: where its stay lies among the frail's."""
         pathway, t = pt.pathway, env.now
+        self.arrivals += 1
         prevent = [(draw(), share, frail_only) for draw, share, frail_only in self.prevent]
         same_day = self.same_day[0]() if self.same_day else 1.0
         same_day_back = self.same_day_back.draw()
@@ -147,12 +156,8 @@ class FrontDoor:
             return AVOIDED
         for (u, hold, back), team in zip(teams, self.teams):
             if rank < team.limit and u * team.limit < team.share:
-                slots = team.slots  # a place free, and nobody waiting for one (P2 places)
-                took = slots.busy < slots.capacity and not slots.queue
-                self.rec.referred(team.key, t, hold if took else 0.0, pt.los)
-                if took:
-                    slots.busy += 1
-                    env.timeout(hold).callbacks.append(slots.release)
+                team.referred += 1
+                if team.take(env, self.rec, t, hold, pt.los):
                     pt.comeback = hold + back if back else 0.0
                     return AVOIDED
         return ADMIT

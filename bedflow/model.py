@@ -479,45 +479,44 @@ class Model:
 
         next_arrival()
         if door is not None:
-            frail_share = sum(b - a for a, b, f in zip([0.0] + cohort_cum, cohort_cum,
-                                                        self.cohort_frail) if f)
+            frail = sum(b - a for a, b, f in zip([0.0] + cohort_cum, cohort_cum,
+                                                 self.cohort_frail) if f)
             for team in door.teams:
-                q = frail_share * door.others_share(team)
-                if q > 0:
-                    self._other_referrals(ward, rate, q, team, f"{door_name}/{team.key}/others")
+                if team.others:
+                    # twice the expected share as the bound: the estimate runs either side of
+                    # it, and a cap at the mean would bias the stream low
+                    self._other_referrals(ward, rate, door, team, 2.0 * frail * team.share,
+                                          f"{door_name}/{team.key}/others")
 
-    def _other_referrals(self, ward: Ward, rate, q: float, team, name: str) -> None:
-        """Referrals to a community team of people who would not have been admitted: Poisson at
-        q times the site's emergency rate, each taking a place if one is free. They use places
-        but avoid no admission (NHS England's virtual-ward admissions per admission avoided)."""
-        lam_max = rate.max * q
+    def _other_referrals(self, ward: Ward, rate, door, team, most: float, name: str) -> None:
+        """Referrals to a community team of people who would not have been admitted: Poisson,
+        at team.others x the share of this stream's arrivals referred to the team so far (at
+        most `most`) x the arrival rate, by thinning. They take
+        places but avoid no admission (NHS England's virtual-ward admissions per admission
+        avoided)."""
+        lam_max = rate.max * team.others * most
+        if lam_max <= 0:
+            return
         gap = self.streams(f"{name}/arrivals", "exponential")
         thin = self.streams(f"{name}/thinning", "uniform")
         hold = DurationSampler(team.episode, self.streams, f"{name}/episode")
-        env, rec, slots = self.env, ward.rec, team.slots
+        env, rec = self.env, ward.rec
         t = max(env.now, getattr(rate, "start", 0.0))
         end = getattr(rate, "end", math.inf)
 
-        def next_referral() -> None:
+        def next_candidate() -> None:
             nonlocal t
-            while True:
-                t += gap() / lam_max
-                if t >= end:
-                    return
-                if thin() * lam_max <= q * rate(t):
-                    env.timeout(t - env.now).callbacks.append(refer)
-                    return
+            t += gap() / lam_max
+            if t < end:  # the share is read when the candidate's time comes
+                env.timeout(t - env.now).callbacks.append(candidate)
 
-        def refer(_) -> None:
-            h = hold()
-            took = slots.busy < slots.capacity
-            rec.referred(team.key, env.now, h if took else 0.0, None)
-            if took:
-                slots.busy += 1
-                env.timeout(h).callbacks.append(slots.release)
-            next_referral()
+        def candidate(_) -> None:
+            share = min(most, team.referred / door.arrivals) if door.arrivals else 0.0
+            if thin() * lam_max <= rate(t) * team.others * share:
+                team.take(env, rec, t, hold(), None)
+            next_candidate()
 
-        next_referral()
+        next_candidate()
 
     def _los_season(self, t: float) -> float:
         """Emergency stays' seasonal multiplier at t."""

@@ -26,6 +26,7 @@ from . import plots
 from .compare import CONVENTION, FULL_BEDS, WITH, WITHOUT
 from .mser import WarmupCheck, warmup_check
 from .results import HEADLINE, Results
+from .services import service_table
 from .stats import mean_ci
 from .table import (CLIPPED, COMPARISON_FORMATS, clipped, fmt_for, fmt_mean, fmt_value,
                     interval, site_columns)
@@ -119,6 +120,16 @@ def charts(results: Results, periods: Sequence[plots.Period] | None = None) -> l
             "interventions. An interval that crosses zero means no clear effect.",
             plots.png(plots.beds_released_chart(comp, f"Acute beds released: "
                                                       f"{_interventions(results)}", names))))
+    sens = getattr(results, "sensitivity", None)
+    if sens is not None and len(sens):
+        out.append(Chart(
+            "tornado", "Which assumption drives the beds released",
+            f"Beds released (all sites, baseline minus scenario on the same patients) with each "
+            f"input of the switched-on interventions set to the low (blue) or high (orange) end "
+            f"of the range its evidence allows, the others at their defaults; largest swing on "
+            f"top. Whiskers: 95% intervals over {reps} replications. One input at a time: the "
+            f"ends do not add up to a joint range.",
+            plots.png(plots.tornado_chart(sens))))
     if daily is None or not len(daily):
         return out
     beds = plots.site_beds(results.replications)
@@ -514,9 +525,9 @@ def render(results: Results, prov: dict, chart_list: Sequence[Chart],
                      "freed are valued at the bed-day cost: that is capacity for other "
                      f"patients, not cash, unless beds close. {_e(FULL_BEDS)}</p>"
                      + "".join(_figure(c) for c in bars)
-                     + _comparison_table(comp, names))
+                     + _comparison_table(comp, names) + _services_html(results, chart_list))
     parts.append("<h2>Through the year</h2>")
-    parts += [_figure(c) for c in chart_list if c.name != "beds_released"]
+    parts += [_figure(c) for c in chart_list if c.name not in ("beds_released", "tornado")]
     if "elective_cancelled" not in results.daily:
         parts.append("<p class=small>Weekly elective cancellations need a daily count, which "
                      "this run did not record; the total is in the headline figures.</p>")
@@ -531,6 +542,39 @@ def render(results: Results, prov: dict, chart_list: Sequence[Chart],
                  "same commit, seed and overrides to get them again.</p>" + _provenance(prov))
     parts.append("</body></html>\n")
     return "\n".join(parts)
+
+
+def _services_html(results: Results, chart_list: Sequence[Chart]) -> str:
+    """What the local care services did, to hold against a lead's own activity, and which
+    assumption drives the beds released (the tornado, or how to draw it)."""
+    table = service_table(results)
+    out = ""
+    if len(table):
+        rows = [[r.service, r.measure, f"{r.mean:,.{_digits(r.unit)}f}",
+                 _ci("{:,.%df}" % _digits(r.unit), r.ci_low, r.ci_high) or "-", r.unit]
+                for r in table.itertuples()]
+        out += ("<h3>What the services did</h3><p class=small>Referrals and admissions per site "
+                "per month, to hold against your own activity (urgent community response in "
+                "England: ~73,000 referrals a month in October 2023). Not everyone a service "
+                "takes would have been admitted: the rest use its places but avoid no admission. "
+                "The acute stay of those avoided is the stay each would have had; the frail "
+                "cohort's whole stay is the comparator.</p>"
+                + _table(["service", "measure", "mean", "95% interval", "unit"], rows))
+    tornado = [c for c in chart_list if c.name == "tornado"]
+    if tornado:
+        out += "<h3>Which assumption drives the answer</h3>" + _figure(tornado[0])
+    elif any(getattr(getattr(results.config.intervention, n), "ranges", None)
+             for n in results.config.intervention.active()):
+        out += ("<p class=small>To see which assumption drives the beds released, run again "
+                "with <code>sim.sensitivity=true</code>: each input with a range in its "
+                "intervention's config is set to both ends, one at a time (two more runs "
+                "each), and a tornado chart is drawn here.</p>")
+    return out
+
+
+def _digits(unit: str) -> int:
+    return 0 if "per month" in unit else 2 if unit in ("share", "share of referrals", "ratio") \
+        else 1
 
 
 def _figure(c: Chart) -> str:

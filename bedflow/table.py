@@ -123,6 +123,8 @@ COMPARISON_FORMATS = {
     "mean_wait_hours": "{:,.2f}", "waits_over_12h": "{:,.0f}", "elective_cancelled": "{:,.0f}",
     "fewer_admissions": "{:,.0f}", "taken_by_interventions": "{:,.0f}", "acute_bed_days_freed": "{:,.0f}",
     "intervention_cost": "£{:,.0f}", "bed_days_freed_value": "£{:,.0f}",
+    "admissions_avoided": "{:,.0f}", "readmissions_30d": "{:,.0f}",
+    "rapid_response_admissions": "{:,.0f}", "virtual_ward_admissions": "{:,.0f}",
 }
 
 
