@@ -831,18 +831,15 @@ def _check_intervention(prefix: str, obj) -> None:
             continue
         elif f.name.endswith(("_share", "demand_reduction", "return_30d")):
             _fraction(key, value)
-        elif f.name in ("acuity_limit", "p_admit_otherwise"):
+        elif f.name == "acuity_limit":
             _fraction(key, value)
             if value == 0:
-                _fail(key, "must be > 0")
+                _fail(key, "must be > 0 (1: eligibility regardless of acuity)")
+        elif f.name == "p_admit_otherwise":
+            _fraction(key, value)
         elif f.name.endswith(("_per_site",)):
             _non_negative_int(key, value)
         else:  # factors, costs and ratios
             _at_least(key, value, 0.0)
-    limit = getattr(obj, "acuity_limit", 1.0)
-    for share in ("eligible_share", "step_up_share"):
-        if getattr(obj, share, 0.0) > limit:
-            _fail(f"{prefix}.{share}", f"{getattr(obj, share):g} is above acuity_limit "
-                  f"{limit:g}: the eligible come from that share of the frail")
     if isinstance(obj, VirtualWard) and obj.admissions_per_avoided < 1.0:
         _fail(f"{prefix}.admissions_per_avoided", "must be >= 1")

@@ -25,8 +25,8 @@ class Team:
     takes an eligible frail would-be admission while it has a place free.
 
     Acuity: the eligible come from the `acuity_limit` share of frail arrivals with the shortest
-    counterfactual stays (their stay's rank in its distribution below the limit), `share / limit`
-    of those, so `eligible_share` of the frail are eligible whatever the limit, and at limit 1
+    counterfactual stays (their stay's rank in its distribution below the limit; at least the
+    eligible share), `share / limit` of those, so `eligible_share` of the frail are eligible whatever the limit, and at limit 1
     they are drawn at random. Counterfactual: not everyone a service takes would have been
     admitted: `Model._other_referrals` sends the team a Poisson stream of people who would not
     have been, at (1 - p) / p times the rate of would-be admissions referred to it (estimated as
@@ -41,11 +41,14 @@ class Team:
                  share: float, episode, p_admit: float, hold_name: str = "episode"):
         self.key = key
         self.u = streams(f"{name}/{key}", "uniform")
-        self.share, self.limit = share, d.acuity_limit
+        # a share above the limit widens it: the eligible are then all of the shortest `share`
+        self.share, self.limit = share, max(d.acuity_limit, share)
         self.hold = DurationSampler(episode, streams, f"{name}/{key}/{hold_name}")
         self.slots = slots
         self.p_admit = p_admit
-        self.others = (1.0 - p_admit) / p_admit  # per would-be admission referred
+        # per would-be admission referred; at p 0 it takes nobody who would have been admitted
+        # (and the people it does take never reach an acute bed: nothing to simulate)
+        self.others = (1.0 - p_admit) / p_admit if p_admit > 0 else 0.0
         self.episode = episode
         self.referred = 0  # would-be admissions referred (eligible) so far
         self.back = _Returns(d.return_30d, streams, f"{name}/{key}")
@@ -155,7 +158,7 @@ class FrontDoor:
             pt.comeback = same_day_back
             return AVOIDED
         for (u, hold, back), team in zip(teams, self.teams):
-            if rank < team.limit and u * team.limit < team.share:
+            if rank < team.limit and u * team.limit < team.share and team.p_admit > 0:
                 team.referred += 1
                 if team.take(env, self.rec, t, hold, pt.los):
                     pt.comeback = hold + back if back else 0.0

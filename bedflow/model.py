@@ -86,6 +86,7 @@ class Model:
         self.weekend = sys_.discharge.weekend_factor
         self.log = EventLog(replication) if sim.event_log else None
         self.pids = count(1)  # patient numbers, in order of arrival across the system
+        self.return_pids = count(1)  # returns are -1, -2, ...: the others keep their numbers
         fenced = {}
         for r in cfg.scenario.ring_fenced:
             fenced[r.site] = fenced.get(r.site, 0) + r.beds
@@ -543,7 +544,7 @@ class Model:
         stay = los(self.cohort_factor[c])
         if self.los_season:
             stay *= self._los_season(t)
-        pt = Patient(next(self.pids), ward, EMERGENCY, p, stay, self._work(p, z_delay()),
+        pt = Patient(-next(self.return_pids), ward, EMERGENCY, p, stay, self._work(p, z_delay()),
                      service[PATHWAYS[p]]() if p else 0.0, t)
         pt.frail = self.cohort_frail[c]
         if u_leave is not None:

@@ -67,11 +67,11 @@ def service_table(results: Results) -> pd.DataFrame:
             add(name, "occupancy of its places", s[f"{team}_occupancy"], "share")
         add(name, "acute stay of those avoided (to medically optimised)",
             _ratio(s[f"{team}_avoided_stay_days"], s[f"{team}_avoided"]), "days")
-    if "readmissions_30d" in s and (results.baseline is not None):
+    if s.get("readmissions_30d", pd.Series([0])).sum() > 0:
         add("all services", "returns within 30 days", s["readmissions_30d"] / months,
             "per month, all sites")
     m, lo, hi = frail_mean_stay(results)
-    if not np.isnan(m):
+    if rows and not np.isnan(m):  # the comparator for the stays the teams stood in for
         rows.append({"service": "frail cohort (baseline)", "measure": "acute stay, whole",
                      "mean": m, "ci_low": lo, "ci_high": hi, "unit": "bed-days per stay"})
     comp = results.comparison

@@ -131,6 +131,7 @@ def test_report_with_daily_counts_and_a_comparison(rich):
     assert (tmp_path / "beds_released.png").is_file()  # the report owns every chart
     assert "interventions discharge_to_assess, against the baseline" in page
     comp = page.split("Interventions against the baseline</h2>")[1].split("<h2>")[0]
+    comp = comp.split("<h3>")[0]  # the comparison, not what the services did
     # the system's rows, then every site's (folded): header rows and one row per comparison row
     assert comp.count("<tr>") == 2 + len(res.comparison) and "<details>" in comp
     system = res.comparison[(res.comparison["site"] == "system")
@@ -159,6 +160,7 @@ def test_synthetic_comparison_table_and_chart(run):
     cs = [Chart("beds_released", "Acute beds released", "", png)]
     page = render(res, prov(res), cs, WarmupCheck(5.0, 0, False))
     table = page.split("Interventions against the baseline</h2>")[1].split("<h2>")[0]
+    table = table.split("<h3>")[0]  # the comparison, not what the services did
     rows = [r for r in re.findall(r"<tr>(.*?)</tr>", table) if "<td>" in r]
     # the system (beds released first), then the sites; labels from HEADLINE without a label
     assert [re.findall(r"<td>(.*?)</td>", r)[:2] for r in rows] == [

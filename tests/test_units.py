@@ -4,10 +4,12 @@ import math
 
 import numpy as np
 import pytest
+import simpy
 
 from bedflow.calendar import Calendar, DemandRate, after_working_time
 from bedflow.config import Dist, Duration
 from bedflow.distributions import DurationSampler
+from bedflow.patient import EMERGENCY, Patient
 from bedflow.recorder import Histogram, SiteRecorder
 from bedflow.streams import Streams
 from bedflow.theory import erlang_b, erlang_c
@@ -123,7 +125,13 @@ def test_home_first_reaches_would_be_p2_and_p3_patients_frail_or_not():
     iv = Interventions(discharge_to_assess=DischargeToAssess(home_first_share_P2=1.0,
                                                              home_first_share_P3=0.0))
     door = FrontDoor(iv, Streams(1, 0), "w/emergency", ward)
+    env = simpy.Environment()
+
+    def fate(frail, pathway):
+        pt = Patient(1, ward, EMERGENCY, pathway, 2.0, 0.0, 0.0, 0.0)
+        return door.arrive(env, pt, frail, 0.5), pt.pathway
+
     for frail in (False, True):
-        assert door.arrive(None, frail, 2) == (ADMIT, 1)  # sent home first, on P1
-        assert door.arrive(None, frail, 3) == (ADMIT, 3)  # share 0: still waits for a care home
-        assert door.arrive(None, frail, 0) == (ADMIT, 0)
+        assert fate(frail, 2) == (ADMIT, 1)  # sent home first, on P1
+        assert fate(frail, 3) == (ADMIT, 3)  # share 0: still waits for a care home
+        assert fate(frail, 0) == (ADMIT, 0)
