@@ -356,6 +356,7 @@ class ExpertOpinion:
     frail_los_factor: float = 1.0
     same_day_share: float = 0.0
     cost_per_site_per_year: float = 0.0
+    acuity_limit: float = 1.0  # same-day discharges from the shortest stays, as for a team
     return_30d: float = 0.0  # share of same-day discharges back as an admission within 30 days
     ranges: Ranges = field(default_factory=dict)
 
@@ -646,7 +647,7 @@ def validate(cfg: Config) -> Config:
     _check_pressure_valves(y)
     _check_scenario(cfg)
     _check_interventions(cfg.intervention)
-    for name in ("rapid_response", "virtual_ward", "integrated_care_centre"):
+    for name in ("rapid_response", "virtual_ward", "integrated_care_centre", "expert_opinion"):
         team = getattr(cfg.intervention, name)
         if team is not None and team.acuity_limit < 1 and y.los.emergency.dist is Dist.gamma:
             _fail(f"intervention.{name}.acuity_limit", "needs lognormal or exponential "

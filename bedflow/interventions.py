@@ -100,8 +100,10 @@ class FrontDoor:
                 self.prevent.append((streams(f"{name}/{key}", "uniform"), d.demand_reduction,
                                      d.frail_only))
         eo = iv.expert_opinion
+        # same-day discharge: (draw, share, acuity limit), the limit as a team's
         self.same_day = None if eo is None else (streams(f"{name}/expert_opinion", "uniform"),
-                                                 eo.same_day_share)
+                                                 eo.same_day_share,
+                                                 max(eo.acuity_limit, eo.same_day_share))
         self.same_day_back = _Returns(eo.return_30d if eo else 0.0, streams,
                                       f"{name}/expert_opinion")
         self.frail_los_factor = 1.0 if eo is None else eo.frail_los_factor
@@ -124,7 +126,8 @@ class FrontDoor:
                 "integrated_care_centre", icc, streams, name, ward.places["P2"], self.rec,
                 share=icc.step_up_share, episode=icc.step_up_stay,
                 p_admit=icc.p_admit_otherwise, hold_name="stay"))
-        self.needs_rank = any(team.limit < 1.0 for team in self.teams)
+        self.needs_rank = any(team.limit < 1.0 for team in self.teams) or \
+            (self.same_day is not None and self.same_day[2] < 1.0)
         d2a = iv.discharge_to_assess
         self.home_first = None if d2a is None else (
             streams(f"{name}/discharge_to_assess", "uniform"),
@@ -154,7 +157,8 @@ class FrontDoor:
             pt.comeback = home_first_back  # from leaving the acute bed
         if not frail:  # the other front-door services are for the frail
             return ADMIT
-        if self.same_day and same_day < self.same_day[1]:
+        if self.same_day and rank < self.same_day[2] and \
+                same_day * self.same_day[2] < self.same_day[1]:
             pt.comeback = same_day_back
             return AVOIDED
         for (u, hold, back), team in zip(teams, self.teams):
