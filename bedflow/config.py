@@ -647,6 +647,14 @@ def validate(cfg: Config) -> Config:
     _check_pressure_valves(y)
     _check_scenario(cfg)
     _check_interventions(cfg.intervention)
+    if s.sensitivity:
+        active = cfg.intervention.active()
+        if not active:
+            _fail("sim.sensitivity", "varies the inputs of interventions: switch some on, e.g. "
+                  "intervention=[rapid_response]")
+        if not any(getattr(cfg.intervention, n).ranges for n in active):
+            _fail("sim.sensitivity", f"none of {', '.join(active)} has ranges to vary "
+                  "(intervention.<name>.ranges)")
     for name in ("rapid_response", "virtual_ward", "integrated_care_centre", "expert_opinion"):
         team = getattr(cfg.intervention, name)
         if team is not None and team.acuity_limit < 1 and y.los.emergency.dist is Dist.gamma:

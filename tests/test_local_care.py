@@ -184,3 +184,11 @@ def test_report_says_how_to_get_the_tornado(tmp_path):
 ])
 def test_bad_local_care_input(args, key, tmp_path, monkeypatch, capsys):
     assert_rejected(["intervention=[rapid_response]"] + args, key, tmp_path, monkeypatch, capsys)
+
+
+def test_sensitivity_needs_interventions_with_ranges(tmp_path, monkeypatch, capsys):
+    assert_rejected(["sim.sensitivity=true"], "sim.sensitivity: varies the inputs of "
+                    "interventions", tmp_path, monkeypatch, capsys)
+    assert_rejected(["sim.sensitivity=true", "intervention=[self_care]",
+                     "~intervention.self_care.ranges.demand_reduction"], "none of self_care has ranges",
+                    tmp_path, monkeypatch, capsys)
