@@ -443,26 +443,6 @@ class LoggedRecorder(SiteRecorder):
         super().corridor_care(p, t)
         self._add(p, "queue", "corridor_care", t)
 
-    def referred(self, team: str, t: float, hold: float, stay) -> None:
-        """A referral to a community team at t: taken for `hold` days (0: no place free);
-        `stay` is the acute stay it stood in for, None for someone who would not have been
-        admitted."""
-        c = self.teams[team]  # registered when the team was made
-        c[4] += self.rest(t) - self.rest(t + hold)
-        if t < self.w:
-            return
-        c[0] += 1
-        if hold > 0:
-            c[1] += 1
-            if stay is not None:
-                c[2] += 1
-                c[3] += stay
-
-    def returned(self, t: float) -> None:
-        """Someone a local care service sent home came back as an emergency at t."""
-        if t >= self.w:
-            self.returns += 1
-
     def queued(self, p, t: float) -> None:
         super().queued(p, t)
         if not p.in_ed:
