@@ -426,9 +426,10 @@ def tornado_chart(sens: pd.DataFrame, title: str = ""):
     ax.axvline(0, color="grey", lw=0.6, ls=":")
     ax.grid(axis="x", alpha=0.3)
     ax.legend(loc="lower right", fontsize=8, frameon=False)
-    ax.set_xlabel(f"acute beds released, all sites (baseline minus scenario, paired); "
+    ax.set_xlabel(f"acute beds released, all sites (baseline minus scenario, paired)\n"
                   f"line: {mid:,.0f} at the defaults")
-    ax.set_title(title or "Which assumption drives the beds released", fontsize=11)
+    # over the whole figure: the long labels leave the axes too narrow for a long title
+    fig.suptitle(title or "Which assumption drives the beds released", fontsize=11)
     return fig
 
 
