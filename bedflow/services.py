@@ -4,7 +4,8 @@ admissions per admission avoided, occupancy of the places, returns within 30 day
 acute stay an avoided admission stood in for against the frail cohort's mean stay.
 
 Every figure is a mean over replications with its 95% interval (per replication first, so a
-ratio's interval is the ratio's, not a ratio of intervals).
+ratio's interval is the ratio's, not a ratio of intervals), shown within what the figure can be
+(from 0; shares up to 1).
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ def service_table(results: Results) -> pd.DataFrame:
 
     def add(service, measure, values, unit):
         m, lo, hi = mean_ci(values)
+        # within what the figure can be (every one is a count, a ratio or a share)
+        lo, hi = max(lo, 0.0), min(hi, 1.0) if unit.startswith("share") else hi
         rows.append({"service": service, "measure": measure, "mean": m, "ci_low": lo,
                      "ci_high": hi, "unit": unit})
 

@@ -8,6 +8,7 @@ import pandas as pd
 
 from .compare import CONVENTION, FULL_BEDS, WITH, WITHOUT
 from .results import BEYOND, Results
+from .services import service_table
 
 SITE_COLUMNS = {
     "mean_occupied": ("occupied", "{:,.0f}"),
@@ -153,4 +154,13 @@ def format_comparison(results: Results) -> str:
         lines.append("Acute beds released by site (baseline - scenario mean occupied, 95% interval)")
         for _, r in beds.iterrows():
             lines.append(f"  {r['site']:<18} {_cell('{:,.1f}', r['difference_mean'], r['difference_ci_low'], r['difference_ci_high']):>14}")
+    services = service_table(results)
+    if len(services):
+        lines += ["", "What the local care services did (mean, 95% interval; report.html has more)"]
+        for r in services.itertuples():
+            d = 0 if "per month" in r.unit else 2 if r.unit in ("ratio", "share",
+                                                                "share of referrals") else 1
+            f = "{:,.%df}" % d
+            lines.append(f"  {r.service + ': ' + r.measure:<72} "
+                         f"{_cell(f, r.mean, r.ci_low, r.ci_high):>22}  {r.unit}")
     return "\n".join(lines)
