@@ -655,9 +655,13 @@ def validate(cfg: Config) -> Config:
         if not any(getattr(cfg.intervention, n).ranges for n in active):
             _fail("sim.sensitivity", f"none of {', '.join(active)} has ranges to vary "
                   "(intervention.<name>.ranges)")
+    gamma = y.los.emergency.dist is Dist.gamma and y.los.long_stay.share == 0
     for name in ("rapid_response", "virtual_ward", "integrated_care_centre", "expert_opinion"):
         team = getattr(cfg.intervention, name)
-        if team is not None and team.acuity_limit < 1 and y.los.emergency.dist is Dist.gamma:
+        if team is None or not gamma:
+            continue
+        low = min([team.acuity_limit] + list(team.ranges.get("acuity_limit", [])))
+        if low < 1:  # the limit or the low end of its range
             _fail(f"intervention.{name}.acuity_limit", "needs lognormal or exponential "
                   "emergency stays (system.los.emergency.dist) to rank patients by their stay")
     _at_least("costs.acute_bed_day", cfg.costs.acute_bed_day, 0.0)
@@ -828,7 +832,11 @@ def with_value(obj, param: str, value):
         return replace(obj, **{head: replace(cur, **{rest: value})})
     if isinstance(cur, (bool, Duration)) or not isinstance(cur, (int, float)):
         raise KeyError(param)
-    return replace(obj, **{head: round(value) if isinstance(cur, int) else float(value)})
+    if isinstance(cur, int):
+        if value != int(value):
+            raise ConfigError(f"{param} is a whole number, got {value!r}")
+        return replace(obj, **{head: int(value)})
+    return replace(obj, **{head: float(value)})
 
 
 def _check_intervention(prefix: str, obj) -> None:
@@ -838,7 +846,7 @@ def _check_intervention(prefix: str, obj) -> None:
             _duration(key, value)
         elif isinstance(value, (bool, dict)):
             continue
-        elif f.name.endswith(("_share", "demand_reduction", "return_30d")):
+        elif "_share" in f.name or f.name in ("demand_reduction", "return_30d"):
             _fraction(key, value)
         elif f.name == "acuity_limit":
             _fraction(key, value)

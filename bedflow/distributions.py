@@ -46,6 +46,8 @@ class DurationSampler:
         Lognormal and exponential only (the config check refuses gamma where a rank is needed)."""
         if self._kind is Dist.lognormal:
             return _phi((math.log(x) - self._mu) / self._sigma) if x > 0 else 0.0
+        if self._kind is Dist.gamma:  # the config check refuses this; never a wrong rank
+            raise ValueError("rank needs lognormal or exponential stays")
         return -math.expm1(-x / self._scale)
 
     def at(self, k: int) -> float:

@@ -153,6 +153,8 @@ class Model:
         self.season_peak = sys_.demand.seasonality.peak_day
 
         self.return_draws = {}  # site -> the draws of its returning patients, made when needed
+        eo = iv.expert_opinion
+        self.return_los_factor = eo.frail_los_factor if eo is not None else 1.0
         self.census_days = self._census_days()
         shape = (len(self.census_days), len(self.wards))
         self.census = {f: np.zeros(shape, dtype=np.int32) for f in CENSUS_FIELDS}
@@ -308,7 +310,7 @@ class Model:
         p.ward.rec.left(p, t)
         p.ward.left(p, t)
         if p.comeback:  # sent home first (discharge to assess), back within 30 days
-            self._comes_back(p.ward, p.comeback)
+            self._comes_back(p.home, p.comeback)
 
     def emergency(self, p: Patient, t: float) -> None:
         """An emergency patient who needs a bed from t (the decision to admit, or the end of
@@ -440,7 +442,7 @@ class Model:
             frail = pt.frail = self.cohort_frail[c]
             rec.arrived(pt)
             if door is not None:
-                rank = los.rank(base / scale) if frail and door.needs_rank else 0.0
+                rank = los.rank(base / scale) if frail and door.needs_rank and scale else 0.0
                 fate = door.arrive(env, pt, frail, rank)
                 if fate != ADMIT:
                     rec.turned_away(pt, "admission_avoided" if fate == AVOIDED
@@ -544,6 +546,8 @@ class Model:
         stay = los(self.cohort_factor[c])
         if self.los_season:
             stay *= self._los_season(t)
+        if self.cohort_frail[c]:  # the frailty team at the front door sees returns too
+            stay *= self.return_los_factor
         pt = Patient(-next(self.return_pids), ward, EMERGENCY, p, stay, self._work(p, z_delay()),
                      service[PATHWAYS[p]]() if p else 0.0, t)
         pt.frail = self.cohort_frail[c]
@@ -752,6 +756,7 @@ class Model:
             pt = Patient(next(self.pids), ward, INITIAL, p, remaining, 0.0,
                          service[PATHWAYS[p]]() if p else 0.0, 0.0)
             pt.since = remaining - stay  # in hospital for the elapsed part of the drawn stay
+            pt.frail = i < n_e and self.cohort_frail[c]
             pt.work = self._work(p, z_delay())
             if u_leave is not None:
                 pt.leave_u = u_leave()

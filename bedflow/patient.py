@@ -13,7 +13,7 @@ EMERGENCY, ELECTIVE, INITIAL = 0, 1, 2
 class Patient:
     __slots__ = ("pid", "ward", "kind", "pathway", "los", "work", "service", "arrived", "admitted",
                  "mo", "since", "fenced", "wake", "bed", "admit_delay", "leave_u", "in_ed",
-                 "moved", "start", "rebooked", "frail", "comeback")
+                 "moved", "start", "rebooked", "frail", "comeback", "home")
 
     def __init__(self, pid: int, ward, kind: int, pathway: int, los: float, work: float,
                  service: float, arrived: float):
@@ -41,3 +41,4 @@ class Patient:
         self.moved = False  # taken to a neighbouring site (mutual aid or divert): once only
         self.frail = False  # from a frail cohort (the local care services' patients)
         self.comeback = 0.0  # days from going home to a return as an emergency (0: none)
+        self.home = ward  # the site a return comes back to (p.ward changes if p is moved)

@@ -405,15 +405,17 @@ def combinations_chart(table: pd.DataFrame, kpi: str = "beds_released"):
 def tornado_chart(sens: pd.DataFrame, title: str = ""):
     """Beds released with each input at the low and the high end of its range (the others at
     their defaults), largest swing on top; the line is the default's estimate. Whiskers: 95%
-    intervals of each end's paired difference."""
+    intervals of each end's change from the default, paired against the default run."""
     d = sens.sort_values("swing", ascending=False, kind="stable")
     mid = float(d["released_default"].iloc[0]) if len(d) else 0.0
     fig, ax = plt.subplots(figsize=(10, 0.42 * len(d) + 1.8), layout="constrained")
     y = list(range(len(d)))
     for end, colour in (("low", "#4b8bbe"), ("high", "#e08a2c")):
         v = d[f"released_at_{end}"].to_numpy(float)
-        lo, hi = d[f"released_at_{end}_ci_low"].to_numpy(float), \
-            d[f"released_at_{end}_ci_high"].to_numpy(float)
+        # the end's change from the default, paired with it, drawn around the end's value
+        change = d[f"change_at_{end}"].to_numpy(float)
+        lo = v - change + d[f"change_at_{end}_ci_low"].to_numpy(float)
+        hi = v - change + d[f"change_at_{end}_ci_high"].to_numpy(float)
         ax.barh(y, v - mid, left=mid, color=colour, alpha=0.85, height=0.6,
                 label=f"input at the {end} end of its range")
         ax.errorbar(v, y, xerr=[v - lo, hi - v], fmt="none", ecolor="#333333", elinewidth=0.9,

@@ -76,7 +76,7 @@ class SiteRecorder:
         "corridor_admissions", "corridor_days", "corridor_last_day", "mutual_aid_out",
         "diverted_to_neighbours",
         "from_neighbours", "elective_deferred", "spot_purchases", "returns", "frail_left",
-        "frail_stay_days", "teams",
+        "frail_stay_days", "frail_mo_days", "teams",
     )
 
     def __init__(self, w: float, T: float):
@@ -116,6 +116,7 @@ class SiteRecorder:
         self.returns = 0  # emergency admissions of people a local care service sent home
         self.frail_left = 0  # frail patients who left their acute bed, and their whole stays
         self.frail_stay_days = 0.0
+        self.frail_mo_days = 0.0  # ... and the part of them up to medically optimised
         # community team -> [referrals, admissions, of which avoided an acute admission,
         # counterfactual acute stay-days of those, place-days used in the window]
         self.teams: dict = {}
@@ -265,6 +266,7 @@ class SiteRecorder:
             if p.frail:
                 self.frail_left += 1
                 self.frail_stay_days += t - p.since
+                self.frail_mo_days += p.mo - p.since
             if t % 1.0 < 0.5:
                 self.before_noon += 1
             self.delay_sum += d
@@ -366,6 +368,7 @@ class SiteRecorder:
             "readmissions_30d": self.returns,
             "frail_discharges": self.frail_left,
             "frail_bed_days": self.frail_stay_days,
+            "frail_days_to_optimised": self.frail_mo_days,
         } | self._team_summary(places or {}, span)
 
     def _team_summary(self, places: dict, span: float) -> dict:

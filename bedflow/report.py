@@ -127,8 +127,9 @@ def charts(results: Results, periods: Sequence[plots.Period] | None = None) -> l
             f"Beds released (all sites, baseline minus scenario on the same patients) with each "
             f"input of the switched-on interventions set to the low (blue) or high (orange) end "
             f"of the range its evidence allows, the others at their defaults; largest swing on "
-            f"top. Whiskers: 95% intervals over {reps} replications. One input at a time: the "
-            f"ends do not add up to a joint range.",
+            f"top. Whiskers: 95% intervals of each end's change from the default, paired with "
+            f"it over {reps} replications (sensitivity.csv also has each end against the "
+            f"baseline). One input at a time: the ends do not add up to a joint range.",
             plots.png(plots.tornado_chart(sens))))
     if daily is None or not len(daily):
         return out
@@ -557,8 +558,11 @@ def _services_html(results: Results, chart_list: Sequence[Chart]) -> str:
                 "per month, to hold against your own activity (urgent community response in "
                 "England: ~73,000 referrals a month in October 2023). Not everyone a service "
                 "takes would have been admitted: the rest use its places but avoid no admission. "
-                "The acute stay of those avoided is the stay each would have had; the frail "
-                "cohort's whole stay is the comparator.</p>"
+                "The acute stay of those avoided is the stay each would have had, up to medically "
+                "optimised: set it beside the frail cohort's. Bed-days freed per admission "
+                "avoided (shown when only rapid response or a virtual ward is on) include the "
+                "waits after medically optimised: set them beside the frail cohort's whole "
+                "stay.</p>"
                 + _table(["service", "measure", "mean", "95% interval", "unit"], rows))
     tornado = [c for c in chart_list if c.name == "tornado"]
     if tornado:

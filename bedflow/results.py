@@ -48,7 +48,7 @@ ADDED = ["emergency_arrivals", "admissions", "waited", "diverted", "waits_over_4
          "still_waiting_at_end", "discharges_before_noon", "mean_awaiting_place",
          "mean_los_21plus", "mutual_aid_out", "diverted_to_neighbours", "from_neighbours", "corridor_admissions",
          "corridor_days", "elective_deferred", "spot_purchases", "readmissions_30d",
-         "frail_discharges", "frail_bed_days"]
+         "frail_discharges", "frail_bed_days", "frail_days_to_optimised"]
 
 #: community teams of the local care model, whose counts a run has when they are switched on
 TEAMS = ("rapid_response", "virtual_ward", "integrated_care_centre")

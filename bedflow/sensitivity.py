@@ -62,35 +62,38 @@ def variants(cfg: Config) -> list[tuple[Input, str, Config]]:
             for inp in inputs(cfg) for end in ("low", "high")]
 
 
-def _released(baseline: pd.DataFrame, scenario: pd.DataFrame) -> tuple[float, float, float]:
-    """Beds released, baseline - scenario, paired by replication (system rows)."""
-    b = baseline.set_index("replication")[OUTCOME]
-    s = scenario.set_index("replication")[OUTCOME].loc[b.index]
-    return paired(b.to_numpy(float), s.to_numpy(float))
+def _occupied(system: pd.DataFrame, reps) -> np.ndarray:
+    return system.set_index("replication")[OUTCOME].loc[reps].to_numpy(float)
 
 
 def table(baseline: pd.DataFrame, default: pd.DataFrame,
           runs: list[tuple[Input, str, pd.DataFrame]]) -> pd.DataFrame:
-    """One row per input: beds released at its low and high ends (mean and 95% interval) beside
-    the default's, and the swing between the ends. `baseline`, `default` and each run are
-    system rows by replication."""
-    at_default = _released(baseline, default)
+    """One row per input: beds released at its low and high ends beside the default's (each
+    baseline - scenario, paired by replication), how far each end moves the answer from the
+    default (paired against the default run, far narrower), and the swing between the ends
+    (paired too), each with its 95% interval. `baseline`, `default` and each run are system
+    rows by replication."""
+    reps = baseline["replication"].tolist()
+    base, at_default = _occupied(baseline, reps), _occupied(default, reps)
     ends: dict = {}
     for inp, end, system in runs:
-        ends.setdefault(inp, {})[end] = _released(baseline, system)
+        ends.setdefault(inp, {})[end] = _occupied(system, reps)
+    released_default = paired(base, at_default)
     rows = []
     for inp, e in ends.items():
-        (lo_m, lo_l, lo_h), (hi_m, hi_l, hi_h) = e["low"], e["high"]
-        rows.append({"input": inp.name, "intervention": inp.intervention,
-                     "parameter": inp.parameter, "default": inp.default, "low": inp.low,
-                     "high": inp.high, "released_default": at_default[0],
-                     "released_default_ci_low": at_default[1],
-                     "released_default_ci_high": at_default[2],
-                     "released_at_low": lo_m, "released_at_low_ci_low": lo_l,
-                     "released_at_low_ci_high": lo_h,
-                     "released_at_high": hi_m, "released_at_high_ci_low": hi_l,
-                     "released_at_high_ci_high": hi_h, "swing": abs(hi_m - lo_m),
-                     "replications": len(baseline)})
+        row = {"input": inp.name, "intervention": inp.intervention, "parameter": inp.parameter,
+               "default": inp.default, "low": inp.low, "high": inp.high}
+        for name, (m, lo, hi) in (
+                ("released_default", released_default),
+                ("released_at_low", paired(base, e["low"])),
+                ("released_at_high", paired(base, e["high"])),
+                ("change_at_low", paired(at_default, e["low"])),  # released: low - default
+                ("change_at_high", paired(at_default, e["high"])),
+                ("high_minus_low", paired(e["low"], e["high"]))):
+            row |= {name: m, f"{name}_ci_low": lo, f"{name}_ci_high": hi}
+        row["swing"] = abs(row["high_minus_low"])
+        row["replications"] = len(reps)
+        rows.append(row)
     out = pd.DataFrame(rows)
     if len(out):
         out = out.sort_values("swing", ascending=False, kind="stable").reset_index(drop=True)

@@ -27,14 +27,20 @@ def _ratio(num: pd.Series, den: pd.Series) -> np.ndarray:
     return np.divide(num.to_numpy(float), d, out=np.full(len(d), np.nan), where=d > 0)
 
 
-def frail_mean_stay(results: Results) -> tuple[float, float, float]:
-    """Bed-days per frail stay without the interventions (the baseline's, whole stays from
-    admission to leaving the acute bed, including waits once medically optimised)."""
+#: interventions that act only by taking would-be admissions at the front door: with no others
+#: on, the bed-days freed are theirs, and per admission avoided is a fair figure
+FRONT_DOOR_ONLY = {"rapid_response", "virtual_ward"}
+
+
+def frail_mean_stay(results: Results, column: str = "frail_bed_days"):
+    """Days per frail stay without the interventions (the baseline's): whole stays from
+    admission to leaving the acute bed (`frail_bed_days`), or up to medically optimised
+    (`frail_days_to_optimised`), the part an avoided admission's stay is counted in."""
     base = results.baseline if results.baseline is not None else results
     s = base.system
-    if "frail_discharges" not in s:
+    if column not in s:
         return np.nan, np.nan, np.nan
-    return mean_ci(_ratio(s["frail_bed_days"], s["frail_discharges"]))
+    return mean_ci(_ratio(s[column], s["frail_discharges"]))
 
 
 def service_table(results: Results) -> pd.DataFrame:
@@ -73,12 +79,15 @@ def service_table(results: Results) -> pd.DataFrame:
     if s.get("readmissions_30d", pd.Series([0])).sum() > 0:
         add("all services", "returns within 30 days", s["readmissions_30d"] / months,
             "per month, all sites")
-    m, lo, hi = frail_mean_stay(results)
-    if rows and not np.isnan(m):  # the comparator for the stays the teams stood in for
-        rows.append({"service": "frail cohort (baseline)", "measure": "acute stay, whole",
-                     "mean": m, "ci_low": lo, "ci_high": hi, "unit": "bed-days per stay"})
+    if rows:  # the comparators for the stays the teams stood in for
+        for column, measure in (("frail_days_to_optimised", "acute stay to medically optimised"),
+                                ("frail_bed_days", "acute stay, whole")):
+            m, lo, hi = frail_mean_stay(results, column)
+            if not np.isnan(m):
+                rows.append({"service": "frail cohort (baseline)", "measure": measure,
+                             "mean": m, "ci_low": lo, "ci_high": hi, "unit": "days"})
     comp = results.comparison
-    if comp is not None and len(comp):
+    if comp is not None and len(comp) and set(cfg.intervention.active()) <= FRONT_DOOR_ONLY:
         c = comp[comp["site"] == "system"].set_index("kpi")
         if {"acute_bed_days_freed", "admissions_avoided"} <= set(c.index):
             freed, avoided = c.loc["acute_bed_days_freed"], c.loc["admissions_avoided"]

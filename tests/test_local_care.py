@@ -158,6 +158,12 @@ def test_sensitivity_varies_one_input_paired_against_the_baseline(tmp_path):
     assert t["released_default"].iloc[0] == pytest.approx(comp["difference_mean"], abs=1e-9)
     row = t.loc["rapid_response.caseload_per_site"]
     assert row["released_at_low"] < row["released_default"] < row["released_at_high"]
+    # the changes from the default and the swing are the same differences, paired
+    for end in ("low", "high"):
+        assert row[f"change_at_{end}"] == pytest.approx(
+            row[f"released_at_{end}"] - row["released_default"])
+    assert row["high_minus_low"] == pytest.approx(row["released_at_high"] - row["released_at_low"])
+    assert row["high_minus_low_ci_low"] < row["high_minus_low"] < row["high_minus_low_ci_high"]
     assert list(t.index)[0] == t["swing"].idxmax()
     write_report(r, tmp_path, {})
     page = (tmp_path / "report.html").read_text()
@@ -181,6 +187,9 @@ def test_report_says_how_to_get_the_tornado(tmp_path):
      f"{RR}.ranges.p_admit_otherwise: 1.5 is not a valid value"),
     ([f"{RR}.acuity_limit=0"], f"{RR}.acuity_limit: must be > 0"),
     ([f"{RR}.return_30d=15"], "looks like a percentage"),
+    ([f"{RR}.ranges.caseload_per_site=[0.4,40]"], "caseload_per_site is a whole number, got 0.4"),
+    (["intervention=[discharge_to_assess]", "intervention.discharge_to_assess.home_first_share_P2=1.5"],
+     "intervention.discharge_to_assess.home_first_share_P2: must be between 0 and 1"),
 ])
 def test_bad_local_care_input(args, key, tmp_path, monkeypatch, capsys):
     assert_rejected(["intervention=[rapid_response]"] + args, key, tmp_path, monkeypatch, capsys)
