@@ -26,8 +26,8 @@ class Team:
 
     Acuity: the eligible come from the `acuity_limit` share of frail arrivals with the shortest
     counterfactual stays (their stay's rank in its distribution below the limit; at least the
-    eligible share), `share / limit` of those, so `eligible_share` of the frail are eligible whatever the limit, and at limit 1
-    they are drawn at random. Counterfactual: not everyone a service takes would have been
+    eligible share), `share / limit` of those, so `eligible_share` of the frail are eligible
+    whatever the limit, and at limit 1 they are drawn at random. Counterfactual: not everyone a service takes would have been
     admitted: `Model._other_referrals` sends the team a Poisson stream of people who would not
     have been, at (1 - p) / p times the rate of would-be admissions referred to it (estimated as
     the run goes: a team after another sees only those the first did not take). Independent of
@@ -53,7 +53,6 @@ class Team:
         self.referred = 0  # would-be admissions referred (eligible) so far
         self.back = _Returns(d.return_30d, streams, f"{name}/{key}")
         rec.teams.setdefault(key, [0, 0, 0, 0.0, 0.0])
-
 
     def take(self, env, rec, t: float, hold: float, stay) -> bool:
         """A referral at t: a place for `hold` days if one is free and nobody waits for one
