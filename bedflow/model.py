@@ -482,21 +482,21 @@ class Model:
 
         next_arrival()
         if door is not None:
-            frail = sum(b - a for a, b, f in zip([0.0] + cohort_cum, cohort_cum,
-                                                 self.cohort_frail) if f)
+            frail_share = sum(b - a for a, b, f in zip([0.0] + cohort_cum, cohort_cum,
+                                                       self.cohort_frail) if f)
             for team in door.teams:
                 if team.others:
                     # twice the expected share as the bound: the estimate runs either side of
                     # it, and a cap at the mean would bias the stream low
-                    self._other_referrals(ward, rate, door, team, 2.0 * frail * team.share,
+                    self._other_referrals(ward, rate, door, team,
+                                          2.0 * frail_share * team.share,
                                           f"{door_name}/{team.key}/others")
 
     def _other_referrals(self, ward: Ward, rate, door, team, most: float, name: str) -> None:
         """Referrals to a community team of people who would not have been admitted: Poisson,
         at team.others x the share of this stream's arrivals referred to the team so far (at
-        most `most`) x the arrival rate, by thinning. They take
-        places but avoid no admission (NHS England's virtual-ward admissions per admission
-        avoided)."""
+        most `most`) x the arrival rate, by thinning. They take places but avoid no admission
+        (NHS England's virtual-ward admissions per admission avoided)."""
         lam_max = rate.max * team.others * most
         if lam_max <= 0:
             return
