@@ -20,6 +20,12 @@ RETURN_WINDOW = 30.0
 """Days after going home within which a return counts (the 30-day readmission)."""
 
 
+def _eligible(rank: float, u: float, share: float, limit: float) -> bool:
+    """Acuity first (the stay's rank below the limit), then `share / limit` of those: `share`
+    of the frail are eligible whatever the limit."""
+    return rank < limit and u * limit < share
+
+
 class Team:
     """A community service with finite places (a rapid-response caseload, virtual beds) that
     takes an eligible frail would-be admission while it has a place free.
@@ -156,12 +162,11 @@ class FrontDoor:
             pt.comeback = home_first_back  # from leaving the acute bed
         if not frail:  # the other front-door services are for the frail
             return ADMIT
-        if self.same_day and rank < self.same_day[2] and \
-                same_day * self.same_day[2] < self.same_day[1]:
+        if self.same_day and _eligible(rank, same_day, self.same_day[1], self.same_day[2]):
             pt.comeback = same_day_back
             return AVOIDED
         for (u, hold, back), team in zip(teams, self.teams):
-            if rank < team.limit and u * team.limit < team.share and team.p_admit > 0:
+            if team.p_admit > 0 and _eligible(rank, u, team.share, team.limit):
                 team.referred += 1
                 if team.take(env, self.rec, t, hold, pt.los):
                     pt.comeback = hold + back if back else 0.0

@@ -26,7 +26,7 @@ from . import plots
 from .compare import CONVENTION, FULL_BEDS, WITH, WITHOUT
 from .mser import WarmupCheck, warmup_check
 from .results import HEADLINE, Results
-from .services import service_table
+from .services import service_table, unit_format
 from .stats import mean_ci
 from .table import (CLIPPED, COMPARISON_FORMATS, clipped, fmt_for, fmt_mean, fmt_value,
                     interval, site_columns)
@@ -551,8 +551,8 @@ def _services_html(results: Results, chart_list: Sequence[Chart]) -> str:
     table = service_table(results)
     out = ""
     if len(table):
-        rows = [[r.service, r.measure, f"{r.mean:,.{_digits(r.unit)}f}",
-                 _ci("{:,.%df}" % _digits(r.unit), r.ci_low, r.ci_high) or "-", r.unit]
+        rows = [[r.service, r.measure, fmt_value(unit_format(r.unit), r.mean),
+                 _ci(unit_format(r.unit), r.ci_low, r.ci_high) or "-", r.unit]
                 for r in table.itertuples()]
         out += ("<h3>What the services did</h3><p class=small>Referrals and admissions per site "
                 "per month, to hold against your own activity (urgent community response in "
@@ -574,11 +574,6 @@ def _services_html(results: Results, chart_list: Sequence[Chart]) -> str:
                 "intervention's config is set to both ends, one at a time (two more runs "
                 "each), and a tornado chart is drawn here.</p>")
     return out
-
-
-def _digits(unit: str) -> int:
-    return 0 if "per month" in unit else 2 if unit in ("share", "share of referrals", "ratio") \
-        else 1
 
 
 def _figure(c: Chart) -> str:

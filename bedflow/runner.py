@@ -94,8 +94,13 @@ def _stop(pool: ProcessPoolExecutor) -> None:
     pool.shutdown(wait=True, cancel_futures=True)
 
 
+def _replications(outputs: list[dict]) -> pd.DataFrame:
+    """One row per replication and site."""
+    return pd.DataFrame([row for o in outputs for row in o["rows"]])
+
+
 def _results(cfg: Config, outputs: list[dict]) -> Results:
-    reps = pd.DataFrame([row for o in outputs for row in o["rows"]])
+    reps = _replications(outputs)
     reps["intervention_cost"] = reps["site"].map(site_costs(cfg))
     start = np.datetime64(dt.date.fromisoformat(cfg.sim.start_date), "D")
     daily = daily_frame(outputs, lambda days: start + days.astype("timedelta64[D]"))
@@ -134,11 +139,7 @@ def simulate(cfg, *, jobs: int | None = None, progress: bool | None = None,
         res.baseline = _results(configs[1], outputs[n:2 * n])
         res.comparison = compare(res.baseline, res)
     if ends:
-        runs = [(inp, end, _system(outputs[(k + 2) * n:(k + 3) * n]))
+        runs = [(inp, end, system_rows(_replications(outputs[(k + 2) * n:(k + 3) * n])))
                 for k, (inp, end, _) in enumerate(ends)]
         res.sensitivity = sensitivity.table(res.baseline.system, res.system, runs)
     return res
-
-
-def _system(outputs: list[dict]) -> pd.DataFrame:
-    return system_rows(pd.DataFrame([row for o in outputs for row in o["rows"]]))

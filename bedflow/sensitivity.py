@@ -99,10 +99,3 @@ def table(baseline: pd.DataFrame, default: pd.DataFrame,
         out = out.sort_values("swing", ascending=False, kind="stable").reset_index(drop=True)
     return out
 
-
-def combined_range(sens: pd.DataFrame) -> tuple[float, float]:
-    """The lowest and highest beds released over all the ends (one at a time, not jointly)."""
-    if sens is None or not len(sens):
-        return np.nan, np.nan
-    v = pd.concat([sens["released_at_low"], sens["released_at_high"]])
-    return float(v.min()), float(v.max())

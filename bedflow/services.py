@@ -22,6 +22,14 @@ NAMES = {"rapid_response": "rapid response", "virtual_ward": "virtual ward",
          "integrated_care_centre": "integrated care centre (step-up)"}
 
 
+def unit_format(unit: str) -> str:
+    """The format a measure of the table is printed in, by its unit: counts a month whole,
+    ratios and shares to two places, days to one."""
+    digits = 0 if "per month" in unit else 2 if unit in ("share", "share of referrals",
+                                                         "ratio") else 1
+    return "{:,.%df}" % digits
+
+
 def _ratio(num: pd.Series, den: pd.Series) -> np.ndarray:
     d = den.to_numpy(float)
     return np.divide(num.to_numpy(float), d, out=np.full(len(d), np.nan), where=d > 0)
@@ -70,8 +78,8 @@ def service_table(results: Results) -> pd.DataFrame:
         add(name, "admissions per admission avoided",
             _ratio(s[f"{team}_admissions"], s[f"{team}_avoided"]), "ratio")
         add(name, "turned down (no place free)",
-            (s[f"{team}_referrals"] - s[f"{team}_admissions"]) / s[f"{team}_referrals"]
-            .where(s[f"{team}_referrals"] > 0), "share of referrals")
+            _ratio(s[f"{team}_referrals"] - s[f"{team}_admissions"], s[f"{team}_referrals"]),
+            "share of referrals")
         if f"{team}_occupancy" in s:  # its own places (the centre's are P2 places)
             add(name, "occupancy of its places", s[f"{team}_occupancy"], "share")
         add(name, "acute stay of those avoided (to medically optimised)",

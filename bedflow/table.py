@@ -8,7 +8,7 @@ import pandas as pd
 
 from .compare import CONVENTION, FULL_BEDS, WITH, WITHOUT
 from .results import BEYOND, Results
-from .services import service_table
+from .services import service_table, unit_format
 
 SITE_COLUMNS = {
     "mean_occupied": ("occupied", "{:,.0f}"),
@@ -158,9 +158,7 @@ def format_comparison(results: Results) -> str:
     if len(services):
         lines += ["", "What the local care services did (mean, 95% interval; report.html has more)"]
         for r in services.itertuples():
-            d = 0 if "per month" in r.unit else 2 if r.unit in ("ratio", "share",
-                                                                "share of referrals") else 1
-            f = "{:,.%df}" % d
+            f = unit_format(r.unit)
             lines.append(f"  {r.service + ': ' + r.measure:<72} "
                          f"{_cell(f, r.mean, r.ci_low, r.ci_high):>22}  {r.unit}")
     return "\n".join(lines)
