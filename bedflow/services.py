@@ -5,7 +5,7 @@ acute stay an avoided admission stood in for against the frail cohort's mean sta
 
 Every figure is a mean over replications with its 95% interval (per replication first, so a
 ratio's interval is the ratio's, not a ratio of intervals), shown within what the figure can be
-(from 0; shares up to 1).
+(from 0; shares up to 1), except bed-days freed, a difference.
 """
 
 from __future__ import annotations
@@ -59,10 +59,10 @@ def service_table(results: Results) -> pd.DataFrame:
     per_site_month = months * sites
     rows = []
 
-    def add(service, measure, values, unit):
+    def add(service, measure, values, unit, clip=True):
         m, lo, hi = mean_ci(values)
-        # within what the figure can be (every one is a count, a ratio or a share)
-        lo, hi = max(lo, 0.0), min(hi, 1.0) if unit.startswith("share") else hi
+        if clip:  # within what a count, a ratio of counts or a share can be
+            lo, hi = max(lo, 0.0), min(hi, 1.0) if unit.startswith("share") else hi
         rows.append({"service": service, "measure": measure, "mean": m, "ci_low": lo,
                      "ci_high": hi, "unit": unit})
 
@@ -94,15 +94,14 @@ def service_table(results: Results) -> pd.DataFrame:
             if not np.isnan(m):
                 rows.append({"service": "frail cohort (baseline)", "measure": measure,
                              "mean": m, "ci_low": lo, "ci_high": hi, "unit": "days"})
-    comp = results.comparison
-    if comp is not None and len(comp) and set(cfg.intervention.active()) <= FRONT_DOOR_ONLY:
-        c = comp[comp["site"] == "system"].set_index("kpi")
-        if {"acute_bed_days_freed", "admissions_avoided"} <= set(c.index):
-            freed, avoided = c.loc["acute_bed_days_freed"], c.loc["admissions_avoided"]
-            if avoided["scenario_mean"] > 0:
-                rows.append({"service": "all services",
-                             "measure": "acute bed-days freed per admission avoided",
-                             "mean": freed["difference_mean"] / avoided["scenario_mean"],
-                             "ci_low": np.nan, "ci_high": np.nan,
-                             "unit": "bed-days (means' ratio)"})
+    base = results.baseline
+    if base is not None and set(cfg.intervention.active()) <= FRONT_DOOR_ONLY:
+        # per replication, paired with the baseline's (the comparison's acute_bed_days_freed
+        # over the admissions avoided), so the figure carries its interval
+        b = base.system.set_index("replication")
+        sc = s.set_index("replication").loc[b.index]
+        freed = (b["mean_occupied"] - sc["mean_occupied"]) * cfg.sim.horizon_days
+        if (sc["admissions_avoided"] > 0).any():
+            add("all services", "acute bed-days freed per admission avoided",
+                _ratio(freed, sc["admissions_avoided"]), "bed-days", clip=False)
     return pd.DataFrame(rows)
