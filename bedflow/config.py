@@ -33,6 +33,14 @@ class WhenFull(Enum):
     divert = "divert"
 
 
+class StrokeFull(Enum):
+    """A stroke patient who finds no stroke-unit bed: placed in a general bed at the unit's site
+    (an outlier), or waits in ED for the unit's next bed."""
+
+    outlier = "outlier"
+    wait = "wait"
+
+
 @dataclass
 class Duration:
     """A random duration in days: mean and coefficient of variation (ignored if exponential)."""
@@ -236,6 +244,52 @@ class Ed:
 
 
 @dataclass
+class StrokeType:
+    """A kind of patient the stroke unit admits: its share of the unit's admissions and its
+    stays, hyper-acute (in a hyper-acute bed where the unit has them; mean 0: no such stage)
+    and then on the acute stroke unit."""
+
+    share: float = 1.0
+    hyperacute: Duration = field(default_factory=lambda: Duration(Dist.lognormal, 0.0, 0.5))
+    acute: Duration = field(default_factory=lambda: Duration(Dist.lognormal, 7.4, 1.16))
+
+
+@dataclass
+class StrokeUnit:
+    """A site's stroke beds: hyper-acute (HASU) and acute stroke unit (ASU). With no hyper-acute
+    beds, a patient's whole unit stay is in an acute stroke bed."""
+
+    hyperacute: int = 0
+    acute: int = 0
+
+
+@dataclass
+class Catchment:
+    """Stroke admissions a day from the area whose emergency patients go to this site, and the
+    site whose stroke unit serves them."""
+
+    per_day: float = 0.0
+    unit: str = ""
+
+
+@dataclass
+class Stroke:
+    """The stroke service: a specialist unit inside some sites, with its own demand by catchment.
+    Off unless `enabled` (or a scenario reconfigures it). Catchments' admissions
+    are part of their site's emergency_per_day (`demand_within_site`) and units' beds part of
+    their site's beds (`beds_within_site`): the published general & acute counts include stroke,
+    so both are taken out of the general pool."""
+
+    enabled: bool = False
+    beds_within_site: bool = True
+    demand_within_site: bool = True
+    when_full: StrokeFull = StrokeFull.outlier
+    catchments: Dict[str, Catchment] = field(default_factory=dict)
+    units: Dict[str, StrokeUnit] = field(default_factory=dict)
+    types: Dict[str, StrokeType] = field(default_factory=dict)
+
+
+@dataclass
 class System:
     name: str = "custom"
     # the years the figures describe when not those of sim.start_date (the report's label)
@@ -254,6 +308,17 @@ class System:
     mutual_aid: MutualAid = field(default_factory=MutualAid)
     corridor: Corridor = field(default_factory=Corridor)
     ed: Ed = field(default_factory=Ed)
+    stroke: Stroke = field(default_factory=Stroke)
+    # minutes from one site to another (either way round): the travel added for patients a
+    # reconfiguration sends further, (to where they now go) - (to where they went before)
+    travel_minutes: Dict[str, Dict[str, float]] = field(default_factory=dict)
+
+    def minutes(self, a: str, b: str) -> Optional[float]:
+        """Travel minutes between two sites, None when the matrix lacks the pair."""
+        if a == b:
+            return 0.0
+        m = self.travel_minutes
+        return m.get(a, {}).get(b, m.get(b, {}).get(a))
 
 
 @dataclass
@@ -424,6 +489,18 @@ class RingFence:
 
 
 @dataclass
+class Move:
+    """Service reconfiguration: a share of one site's emergency demand (with the same share of
+    its downstream places, which serve the same people) and a share of its beds go to another
+    site. The patients are the same; only where they are admitted changes."""
+
+    site: str = ""
+    to: str = ""
+    demand_share: float = 0.0
+    beds_share: float = 0.0
+
+
+@dataclass
 class Scenario:
     name: str = "none"
     description: str = ""
@@ -431,6 +508,16 @@ class Scenario:
     closures: List[Closure] = field(default_factory=list)
     ring_fenced: List[RingFence] = field(default_factory=list)
     highlight: List[str] = field(default_factory=list)  # [start, end] shaded in plots
+    # reconfiguration (compared, paired, with the same scenario without it): the stroke service
+    # on (`stroke`), its units replaced (`stroke_units`, every unit), catchments served by
+    # another site (`stroke_serves`), emergency demand and beds moved between sites (`moves`)
+    stroke: bool = False
+    stroke_units: Dict[str, StrokeUnit] = field(default_factory=dict)
+    stroke_serves: Dict[str, str] = field(default_factory=dict)
+    moves: List[Move] = field(default_factory=list)
+
+    def reconfigures(self) -> bool:
+        return bool(self.stroke_units or self.stroke_serves or self.moves)
 
 
 @dataclass
@@ -447,8 +534,21 @@ class Config:
     costs: Costs = field(default_factory=Costs)
 
     def baseline(self) -> "Config":
-        """The same config with every intervention off: the comparator for paired differences."""
-        return replace(self, intervention=Interventions())
+        """The comparator for paired differences: the same config with every intervention off
+        and no reconfiguration (the stroke service still on if the change needed it)."""
+        sc = self.scenario
+        if sc.reconfigures():
+            sc = replace(sc, stroke=self.stroke_on(), stroke_units={}, stroke_serves={},
+                         moves=[])
+        return replace(self, intervention=Interventions(), scenario=sc)
+
+    def compared(self) -> bool:
+        """Whether a run has an arm to be compared with: interventions or a reconfiguration."""
+        return bool(self.intervention.active()) or self.scenario.reconfigures()
+
+    def stroke_on(self) -> bool:
+        sc = self.scenario
+        return self.system.stroke.enabled or sc.stroke or bool(sc.stroke_units or sc.stroke_serves)
 
 
 # --------------------------------------------------------------------------- checks
@@ -646,6 +746,8 @@ def validate(cfg: Config) -> Config:
     _check_opel(y)
     _check_pressure_valves(y)
     _check_scenario(cfg)
+    _check_stroke(cfg)
+    _check_moves(cfg)
     _check_interventions(cfg.intervention)
     if s.sensitivity:
         active = cfg.intervention.active()
@@ -785,6 +887,96 @@ def _check_scenario(cfg: Config) -> None:
         if len(sc.highlight) != 2:
             _fail("scenario.highlight", "needs [start, end] dates")
         _date_range("scenario.highlight", sc.highlight[0], sc.highlight[1], sim)
+
+
+def _check_stroke(cfg: Config) -> None:
+    """The stroke service, as the run will use it: today's units and catchments, or the
+    scenario's. Every catchment must be served by a site that has a unit."""
+    st, sc, sites = cfg.system.stroke, cfg.scenario, cfg.system.sites
+    for c, catch in st.catchments.items():
+        k = f"system.stroke.catchments.{c}"
+        _site(k, c, cfg)
+        _at_least(f"{k}.per_day", catch.per_day, 0.0)
+        _site(f"{k}.unit", catch.unit, cfg)
+    for key, units in (("system.stroke.units", st.units), ("scenario.stroke_units", sc.stroke_units)):
+        for u, unit in units.items():
+            _site(f"{key}.{u}", u, cfg)
+            _non_negative_int(f"{key}.{u}.hyperacute", unit.hyperacute)
+            _non_negative_int(f"{key}.{u}.acute", unit.acute)
+            if unit.hyperacute > 0 and unit.acute == 0:
+                _fail(f"{key}.{u}.acute", "is 0 but the unit has hyper-acute beds: patients "
+                      "could never move on from them")
+    for c, to in sc.stroke_serves.items():
+        if c not in st.catchments:
+            known = ", ".join(st.catchments) or "none"
+            _fail(f"scenario.stroke_serves.{c}", f"is not a stroke catchment of "
+                  f"{cfg.system.name} (catchments: {known})")
+        _site(f"scenario.stroke_serves.{c}", to, cfg)
+    if not cfg.stroke_on():
+        return
+    if not st.catchments:
+        _fail("system.stroke.catchments", f"{cfg.system.name} has no stroke catchments")
+    if not st.types:
+        _fail("system.stroke.types", "at least one type of stroke patient is needed")
+    _shares("system.stroke.types", {f"{t}.share": v.share for t, v in st.types.items()})
+    for t, v in st.types.items():
+        _duration(f"system.stroke.types.{t}.hyperacute", v.hyperacute, allow_zero=True)
+        _duration(f"system.stroke.types.{t}.acute", v.acute)
+    units = sc.stroke_units or st.units
+    where = "scenario.stroke_units" if sc.stroke_units else "system.stroke.units"
+    for c, catch in st.catchments.items():
+        to = sc.stroke_serves.get(c, catch.unit)
+        key = f"scenario.stroke_serves.{c}" if c in sc.stroke_serves else \
+            f"system.stroke.catchments.{c}.unit"
+        unit = units.get(to)
+        if catch.per_day > 0 and (unit is None or unit.hyperacute + unit.acute == 0):
+            _fail(key, f"{c}'s stroke patients go to {to}, which has no stroke beds in "
+                  f"{where}: every catchment must be served by a unit")
+        if to != catch.unit:
+            for b in (to, catch.unit):
+                if cfg.system.minutes(c, b) is None:
+                    _fail(f"system.travel_minutes.{c}.{b}", "is needed for the travel added "
+                          f"when {c}'s stroke patients go to {to} instead of {catch.unit}")
+    for u, unit in units.items():
+        if st.beds_within_site and unit.hyperacute + unit.acute > sites[u].beds:
+            _fail(f"{where}.{u}", f"{unit.hyperacute + unit.acute} stroke beds are more than "
+                  f"{u}'s {sites[u].beds} beds, which include them")
+    if st.demand_within_site:
+        for c, catch in st.catchments.items():
+            if catch.per_day > sites[c].emergency_per_day:
+                _fail(f"system.stroke.catchments.{c}.per_day", f"{catch.per_day:g} stroke "
+                      f"admissions a day are more than {c}'s {sites[c].emergency_per_day:g} "
+                      "emergency admissions, which include them")
+
+
+def _check_moves(cfg: Config) -> None:
+    """Moves of emergency demand and beds: known sites, shares of at most everything a site has."""
+    out_demand: Dict[str, float] = {}
+    out_beds: Dict[str, float] = {}
+    for a, row in cfg.system.travel_minutes.items():
+        _site(f"system.travel_minutes.{a}", a, cfg)
+        for b, minutes in row.items():
+            _site(f"system.travel_minutes.{a}.{b}", b, cfg)
+            _at_least(f"system.travel_minutes.{a}.{b}", minutes, 0.0)
+    for i, m in enumerate(cfg.scenario.moves):
+        k = f"scenario.moves[{i}]"
+        _site(f"{k}.site", m.site, cfg)
+        _site(f"{k}.to", m.to, cfg)
+        if m.site == m.to:
+            _fail(f"{k}.to", f"is the site it moves from ({m.site})")
+        if cfg.system.minutes(m.site, m.to) is None:
+            _fail(f"system.travel_minutes.{m.site}.{m.to}", "is needed for the travel added "
+                  f"when {m.site}'s emergency patients go to {m.to}")
+        _fraction(f"{k}.demand_share", m.demand_share)
+        _fraction(f"{k}.beds_share", m.beds_share)
+        out_demand[m.site] = out_demand.get(m.site, 0.0) + m.demand_share
+        out_beds[m.site] = out_beds.get(m.site, 0.0) + m.beds_share
+    for sid, total in out_demand.items():
+        if total > 1.0 + 1e-9:
+            _fail("scenario.moves", f"{total:g} of {sid}'s emergency demand is moved (at most 1)")
+    for sid, total in out_beds.items():
+        if total > 1.0 + 1e-9:
+            _fail("scenario.moves", f"{total:g} of {sid}'s beds are moved (at most 1)")
 
 
 def _check_closed_beds(sc: Scenario, sites: Dict[str, Site], fenced: Dict[str, int]) -> None:

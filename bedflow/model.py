@@ -31,6 +31,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from bisect import insort
+from dataclasses import replace
 from heapq import heappop, heappush
 from itertools import count
 from typing import List
@@ -44,8 +45,10 @@ from .config import DOWNSTREAM, PATHWAYS, Config, Site, WhenFull
 from .distributions import DurationSampler, emergency_stays, mean_emergency_stay
 from .interventions import ADMIT, AVOIDED, FrontDoor, delay_factors, extra_places
 from .patient import ELECTIVE, EMERGENCY, INITIAL, Patient
-from .recorder import EventLog, LoggedRecorder, SiteRecorder
+from .reconfig import plan
+from .recorder import EventLog, LoggedRecorder, SiteRecorder, StrokeRecorder, Travel
 from .streams import Streams
+from .stroke import StrokeWard
 from .ward import CENSUS_FIELDS, Ward
 
 
@@ -92,11 +95,24 @@ class Model:
             fenced[r.site] = fenced.get(r.site, 0) + r.beds
         cor = sys_.corridor
         self.corridor_after = cor.after_hours / 24.0
+        # the sites as this scenario has them: general beds after any stroke unit, beds and
+        # demand moved between sites (bedflow.reconfig)
+        self.plan = plan(cfg)
         self.wards = [Ward(sid, s, self._recorder(sid), fenced.get(sid, 0),
                            _per_100(s.beds, cor.places_per_100_beds)
                            if cor.after_hours > 0 else 0)
-                      for sid, s in sys_.sites.items()]
-        by_id = {w.sid: w for w in self.wards}
+                      for sid, s in self.plan.sites.items()]
+        by_id = self.by_id = {w.sid: w for w in self.wards}
+        # a move's receiving site, with its cumulative share and the minutes added
+        self.moves = {sid: [(cum, by_id[to], minutes) for cum, to, minutes in m]
+                      for sid, m in self.plan.moves.items()}
+        self.moved_travel = {w.sid: Travel() for w in self.wards} if self.moves else None
+        st = sys_.stroke
+        self.stroke = {sid: StrokeWard(self.env, u.hyperacute, u.acute,
+                                       StrokeRecorder(self.w, self.T),
+                                       st.when_full.value == "wait", self._outlier(by_id[sid]))
+                       for sid, u in self.plan.stroke_units.items()}
+        self.stroke_pids = count(10 ** 9)  # stroke patients in general beds: numbers of their own
         first_declare = min(sim.census_hour, sys_.electives.admit_hour) / 24.0
         for ward in self.wards:
             ward.neighbours = [by_id[n] for n in ward.site.neighbours]
@@ -400,6 +416,8 @@ class Model:
         aid, aid_level = self.aid.share, self.aid.from_level
         u_aid = self.streams(f"{name}/mutual_aid", "uniform") \
             if aid > 0 and ward.neighbours else None
+        moves = self.moves.get(ward.sid)
+        u_move = self.streams(f"{name}/move", "uniform") if moves is not None else None
         # a downstream service time is read by arrival number from its pathway's stream: only
         # the patients on that pathway pay for a draw, and patient k's value is the same
         # whichever pathway the others (or an intervention) chose (common random numbers)
@@ -440,6 +458,16 @@ class Model:
             if admit_delay is not None:
                 pt.admit_delay = admit_delay()
             frail = pt.frail = self.cohort_frail[c]
+            here, rec = ward, ward.rec
+            if moves is not None:  # a reconfiguration admits some of them at another site
+                um = u_move()
+                for cum, to, minutes in moves:
+                    if um < cum:
+                        here = pt.ward = pt.home = to
+                        rec = to.rec
+                        if t >= self.w:
+                            self.moved_travel[to.sid].add(minutes)
+                        break
             rec.arrived(pt)
             if door is not None:
                 rank = los.rank(base / scale) if frail and door.needs_rank and scale else 0.0
@@ -448,7 +476,7 @@ class Model:
                     rec.turned_away(pt, "admission_avoided" if fate == AVOIDED
                                     else "demand_prevented")
                     if pt.comeback:
-                        self._comes_back(ward, pt.comeback)
+                        self._comes_back(here, pt.comeback)
                     next_arrival()
                     return
                 p = pt.pathway
@@ -459,15 +487,15 @@ class Model:
                 pt.service = service_at[p](k)
             if start is not None:
                 pt.start = self._start(p, z_start)
-            if ua < aid and ward.opel >= aid_level and not ward.has_free_bed():
-                n = self._neighbour_with_bed(pt, ward, aid_level)
+            if ua < aid and here.opel >= aid_level and not here.has_free_bed():
+                n = self._neighbour_with_bed(pt, here, aid_level)
                 if n is not None:  # mutual aid: a neighbour takes the patient
                     self._move(pt, n, "mutual_aid")
                     next_arrival()
                     return
-            if ward.ed_room and ward.in_ed() >= ward.ed_room:
+            if here.ed_room and here.in_ed() >= here.ed_room:
                 # the ED is full: ambulances divert, to a neighbour with a bed or out of the area
-                n = self._neighbour_with_bed(pt, ward, 5)
+                n = self._neighbour_with_bed(pt, here, 5)
                 if n is None:
                     rec.turned_away(pt, "diverted", t)
                 else:
@@ -520,6 +548,49 @@ class Model:
             next_candidate()
 
         next_candidate()
+
+    def strokes(self, route) -> None:
+        """A catchment's stroke admissions: Poisson at a constant rate (as Monks et al. 2016),
+        each with its type and stays drawn on arrival from the catchment's own streams, read by
+        arrival number, so the same patients come whichever unit serves them."""
+        if route.per_day <= 0:
+            return
+        st, types = self.streams, list(self.cfg.system.stroke.types.values())
+        name = f"stroke/{route.catchment}"
+        gap = st(f"{name}/arrivals", "exponential")
+        u_type = st(f"{name}/type", "uniform")
+        cum = _cumulative([x.share for x in types])
+        hyper = [DurationSampler(x.hyperacute, st, f"{name}/{k}/hyperacute", positional=True)
+                 if x.hyperacute.mean_days > 0 else None
+                 for k, x in zip(self.cfg.system.stroke.types, types)]
+        acute = [DurationSampler(x.acute, st, f"{name}/{k}/acute", positional=True)
+                 for k, x in zip(self.cfg.system.stroke.types, types)]
+        unit, minutes, env = self.stroke[route.unit], route.added_minutes, self.env
+        rate = route.per_day
+        k = -1
+
+        def arrive(_) -> None:
+            nonlocal k
+            k += 1
+            i = _pick(cum, u_type())
+            h = hyper[i].at(k) if hyper[i] is not None else 0.0
+            unit.arrive(env.now, h, acute[i].at(k), minutes)
+            env.timeout(gap() / rate).callbacks.append(arrive)
+
+        env.timeout(gap() / rate).callbacks.append(arrive)
+
+    def _outlier(self, ward: Ward):
+        """A stroke patient with no stroke bed, placed in a general bed at the unit's site for
+        the whole unit stay and then home (pathway P0, no discharge process): an emergency
+        admission there like any other. A site with no general beds modelled (a stroke-unit-only
+        system) cares for them elsewhere, counted only."""
+        def place(stay: float, t: float) -> None:
+            if ward.capacity <= 0:
+                return
+            pt = Patient(next(self.stroke_pids), ward, EMERGENCY, 0, stay, 0.0, 0.0, t)
+            ward.rec.arrived(pt)
+            self.emergency(pt, t)
+        return place
 
     def _los_season(self, t: float) -> float:
         """Emergency stays' seasonal multiplier at t."""
@@ -732,7 +803,9 @@ class Model:
         site = ward.site
         name = f"{ward.sid}/initial"
         rng = st.rng(f"{name}/counts")
-        lam_e = self._rate(site).mean_over_week(0.0)
+        # the emergency patients this site admits once a reconfiguration has moved some
+        lam_e = self._rate(replace(site, emergency_per_day=self.plan.load[ward.sid])) \
+            .mean_over_week(0.0)
         lam_el = site.elective_per_weekday * 5.0 / 7.0
         n_e = int(rng.poisson(lam_e * mean_emergency_stay(sys_.los)))
         n_el = int(rng.poisson(lam_el * sys_.los.elective.mean_days))
@@ -802,6 +875,8 @@ class Model:
         for c in sc.closures:
             env.process(self.closure(by_id[c.site], c.beds, cal.day_of(c.start),
                                      cal.day_of(c.end) + 1))
+        for route in self.plan.stroke_routes:
+            self.strokes(route)
         env.process(self.daily())
         env.run(until=self.T)
         for ward in self.wards:
@@ -815,10 +890,27 @@ def run_replication(cfg: Config, replication: int) -> dict:
     """Run one replication; return per-site summary rows and the daily census arrays."""
     m = Model(cfg, replication).run()
     rows = []
+    stroke_on = cfg.stroke_on()
+    no_unit = StrokeRecorder(m.w, m.T)
+    travel, moved = Travel(), Travel()
     for ward in m.wards:
         row = {"replication": replication, "site": ward.sid}
         row.update(ward.rec.summary(ward.beds, {k: v.base for k, v in ward.community.items()}))
+        if stroke_on:
+            unit = m.stroke.get(ward.sid)
+            rec = unit.rec if unit is not None else no_unit
+            row.update(rec.summary(*((unit.hyper, unit.acute) if unit is not None else (0, 0))))
+            travel = travel.merge(rec.travel)
+        if m.moved_travel is not None:
+            row.update(m.moved_travel[ward.sid].summary("moved"))
+            moved = moved.merge(m.moved_travel[ward.sid])
         rows.append(row)
+    # percentiles of travel do not add up over sites: the system's, from the merged counts
+    system = {}
+    if stroke_on:
+        system.update(travel.summary("stroke"))
+    if m.moved_travel is not None:
+        system.update(moved.summary("moved"))
     return {"replication": replication, "rows": rows, "census_days": m.census_days,
-            "census": m.census, "sites": [w.sid for w in m.wards],
+            "census": m.census, "sites": [w.sid for w in m.wards], "system": system,
             "events": m.log.frame() if m.log is not None else None}

@@ -385,6 +385,107 @@ class SiteRecorder:
         return out
 
 
+class Travel:
+    """Minutes a reconfiguration added to patients' journeys, as counts per whole minute (a few
+    distinct values: one per route), for the mean and 95th percentile among those who go further."""
+
+    __slots__ = ("counts",)
+
+    def __init__(self):
+        self.counts: dict = {}
+
+    def add(self, minutes: float) -> None:
+        if minutes > 0:
+            m = round(minutes)
+            self.counts[m] = self.counts.get(m, 0) + 1
+
+    def merge(self, other: "Travel") -> "Travel":
+        out = Travel()
+        for src in (self, other):
+            for m, n in src.counts.items():
+                out.counts[m] = out.counts.get(m, 0) + n
+        return out
+
+    def summary(self, prefix: str) -> dict:
+        n = sum(self.counts.values())
+        total = sum(m * c for m, c in self.counts.items())
+        p95 = math.nan
+        run = 0
+        for m in sorted(self.counts):
+            run += self.counts[m]
+            if run >= 0.95 * n:
+                p95 = float(m)
+                break
+        return {f"{prefix}_further": n, f"{prefix}_travel_added_minutes": float(total),
+                f"{prefix}_travel_added_mean": total / n if n else math.nan,
+                f"{prefix}_travel_added_p95": p95}
+
+
+class StrokeRecorder:
+    """One site's stroke unit: admissions, those who found no stroke bed on arrival (outliers
+    placed in a general bed, or waiting in ED for the unit), transfers from a hyper-acute bed
+    held up for want of an acute stroke bed, beds busy over the window, and travel added."""
+
+    __slots__ = ("w", "T", "admissions", "no_bed", "outliers", "waited", "wait_hours",
+                 "transfer_delayed", "hyper_area", "acute_area", "travel")
+
+    def __init__(self, w: float, T: float):
+        self.w, self.T = w, T
+        self.admissions = self.no_bed = self.outliers = self.waited = self.transfer_delayed = 0
+        self.wait_hours = 0.0
+        self.hyper_area = self.acute_area = 0.0
+        self.travel = Travel()
+
+    def rest(self, t: float) -> float:
+        if t >= self.T:
+            return 0.0
+        return self.T - (t if t > self.w else self.w)
+
+    def arrived(self, t: float, minutes: float) -> None:
+        if t >= self.w:
+            self.admissions += 1
+            self.travel.add(minutes)
+
+    def found_no_bed(self, t: float, outlier: bool) -> None:
+        if t >= self.w:
+            self.no_bed += 1
+            self.outliers += outlier
+
+    def waited_for_bed(self, arrived: float, t: float) -> None:
+        if arrived >= self.w:
+            self.waited += 1
+            self.wait_hours += (t - arrived) * 24.0
+
+    def transfer_held(self, t: float) -> None:
+        if t >= self.w:
+            self.transfer_delayed += 1
+
+    def hyperacute(self, delta: int, t: float) -> None:
+        """A hyper-acute bed taken (+1) or freed (-1) at t: its area to the window's end."""
+        self.hyper_area += delta * self.rest(t)
+
+    def acute(self, delta: int, t: float) -> None:
+        self.acute_area += delta * self.rest(t)
+
+    def summary(self, hyper_beds: int, acute_beds: int) -> dict:
+        span = self.T - self.w
+        hyper = self.hyper_area / span if self.hyper_area > 1e-9 * span else 0.0
+        acute = self.acute_area / span if self.acute_area > 1e-9 * span else 0.0
+        beds = hyper_beds + acute_beds
+        n = self.admissions
+        return {
+            "stroke_admissions": n, "stroke_no_bed": self.no_bed,
+            "stroke_no_bed_share": self.no_bed / n if n else math.nan,
+            "stroke_outliers": self.outliers, "stroke_waited": self.waited,
+            "mean_stroke_wait_hours": self.wait_hours / self.waited if self.waited else math.nan,
+            "stroke_transfer_delayed": self.transfer_delayed,
+            "stroke_beds": beds, "hyperacute_beds": hyper_beds, "acute_stroke_beds": acute_beds,
+            "mean_stroke_occupied": hyper + acute, "mean_hyperacute_occupied": hyper,
+            "mean_acute_stroke_occupied": acute,
+            "stroke_occupancy": (hyper + acute) / beds if beds else math.nan,
+        } | self.travel.summary("stroke")
+
+
 class EventLog:
     """Opt-in patient event log (memory grows with the run), in the columns vidigi animates:
     entity_id/patient, event_type (arrival_departure, queue, resource_use, resource_use_end),

@@ -48,7 +48,13 @@ ADDED = ["emergency_arrivals", "admissions", "waited", "diverted", "waits_over_4
          "still_waiting_at_end", "discharges_before_noon", "mean_awaiting_place",
          "mean_los_21plus", "mutual_aid_out", "diverted_to_neighbours", "from_neighbours", "corridor_admissions",
          "corridor_days", "elective_deferred", "spot_purchases", "readmissions_30d",
-         "frail_discharges", "frail_bed_days", "frail_days_to_optimised"]
+         "frail_discharges", "frail_bed_days", "frail_days_to_optimised",
+         # the stroke service and reconfigurations (when on)
+         "stroke_admissions", "stroke_no_bed", "stroke_outliers", "stroke_waited",
+         "stroke_transfer_delayed", "stroke_beds", "hyperacute_beds", "acute_stroke_beds",
+         "mean_stroke_occupied", "mean_hyperacute_occupied", "mean_acute_stroke_occupied",
+         "stroke_further", "stroke_travel_added_minutes", "moved_further",
+         "moved_travel_added_minutes"]
 
 #: community teams of the local care model, whose counts a run has when they are switched on
 TEAMS = ("rapid_response", "virtual_ward", "integrated_care_centre")
@@ -81,6 +87,17 @@ def system_rows(replications: pd.DataFrame) -> pd.DataFrame:
     for k in range(1, 5):  # a system-day's level: the days summed over sites, per site
         out[f"opel{k}_days"] = out[f"opel{k}_days"] / replications["site"].nunique()
     out["mo_share_of_occupied"] = out["mean_medically_optimised"] / out["mean_occupied"]
+    if "stroke_admissions" in out:
+        out["stroke_no_bed_share"] = out["stroke_no_bed"] / out["stroke_admissions"].where(
+            out["stroke_admissions"] > 0)
+        out["stroke_occupancy"] = out["mean_stroke_occupied"] / out["stroke_beds"].where(
+            out["stroke_beds"] > 0)
+        out["mean_stroke_wait_hours"] = weighted("mean_stroke_wait_hours",
+                                                 replications["stroke_waited"])
+    for k in ("stroke", "moved"):  # the mean adds up; the 95th percentile is the model's own
+        if f"{k}_further" in out:
+            out[f"{k}_travel_added_mean"] = out[f"{k}_travel_added_minutes"] / \
+                out[f"{k}_further"].where(out[f"{k}_further"] > 0)
     if "mean_los_21plus" in out:
         out["share_beds_los_21plus"] = out["mean_los_21plus"] / out["mean_occupied"]
     out = out.reset_index()

@@ -99,13 +99,26 @@ def _replications(outputs: list[dict]) -> pd.DataFrame:
     return pd.DataFrame([row for o in outputs for row in o["rows"]])
 
 
+def _system(reps: pd.DataFrame, outputs: list[dict]) -> pd.DataFrame:
+    """System rows: the sites added up, and what does not add up over sites (percentiles of
+    travel) as the model measured it for the whole system."""
+    system = system_rows(reps)
+    extra = pd.DataFrame([{"replication": o["replication"]} | o.get("system", {})
+                          for o in outputs])
+    cols = [c for c in extra.columns if c != "replication"]
+    if cols:
+        system = system.drop(columns=[c for c in cols if c in system]) \
+            .merge(extra, on="replication", how="left")
+    return system
+
+
 def _results(cfg: Config, outputs: list[dict]) -> Results:
     reps = _replications(outputs)
     reps["intervention_cost"] = reps["site"].map(site_costs(cfg))
     start = np.datetime64(dt.date.fromisoformat(cfg.sim.start_date), "D")
     daily = daily_frame(outputs, lambda days: start + days.astype("timedelta64[D]"))
     events = [o["events"] for o in outputs if o.get("events") is not None]
-    return Results(config=cfg, replications=reps, system=system_rows(reps), daily=daily,
+    return Results(config=cfg, replications=reps, system=_system(reps, outputs), daily=daily,
                    events=pd.concat(events, ignore_index=True) if events else None)
 
 
@@ -120,7 +133,7 @@ def simulate(cfg, *, jobs: int | None = None, progress: bool | None = None,
     """
     cfg = _as_config(cfg)
     n = cfg.sim.replications
-    configs = [cfg] + ([cfg.baseline()] if cfg.intervention.active() else [])
+    configs = [cfg] + ([cfg.baseline()] if cfg.compared() else [])
     ends = sensitivity.variants(cfg) if cfg.sim.sensitivity and len(configs) > 1 else []
     configs += [c for _, _, c in ends]
     work = [(c, r) for c in configs for r in range(n)]
@@ -139,7 +152,8 @@ def simulate(cfg, *, jobs: int | None = None, progress: bool | None = None,
         res.baseline = _results(configs[1], outputs[n:2 * n])
         res.comparison = compare(res.baseline, res)
     if ends:
-        runs = [(inp, end, system_rows(_replications(outputs[(k + 2) * n:(k + 3) * n])))
-                for k, (inp, end, _) in enumerate(ends)]
+        parts = [outputs[(k + 2) * n:(k + 3) * n] for k in range(len(ends))]
+        runs = [(inp, end, _system(_replications(part), part))
+                for (inp, end, _), part in zip(ends, parts)]
         res.sensitivity = sensitivity.table(res.baseline.system, res.system, runs)
     return res
