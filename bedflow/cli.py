@@ -49,7 +49,7 @@ def _run(cfg, out: Path, overrides: list[str]) -> None:
     from .hydra_compose import to_config
     from .report import write_report
     from .runner import simulate
-    from .table import format_comparison, format_table
+    from .table import format_comparison, format_stroke, format_table
     from .writers import provenance, write_run
 
     done = False
@@ -59,10 +59,11 @@ def _run(cfg, out: Path, overrides: list[str]) -> None:
         log.info("bedflow %s, overrides: %s", __version__, " ".join(overrides) or "none")
         log.info("simulating %d replications of %s, scenario %s, interventions %s%s", n,
                  config.system.name, config.scenario.name, ", ".join(iv) or "none",
-                 f" (and {n} of the baseline without them)" if iv else "")
+                 f" (and {n} of the baseline without them)" if config.compared() else "")
         t0 = time.perf_counter()
         results = simulate(config)
-        log.info("%d replications done in %.1f s", n * (2 if iv else 1), time.perf_counter() - t0)
+        log.info("%d replications done in %.1f s", n * (2 if config.compared() else 1),
+                 time.perf_counter() - t0)
         prov = provenance(results, overrides, time.perf_counter() - t0)
         write_run(results, out, prov)
         report = write_report(results, out, prov)  # charts and report.html, from the tables
@@ -76,6 +77,10 @@ def _run(cfg, out: Path, overrides: list[str]) -> None:
     if results.comparison is not None:
         print()
         print(format_comparison(results))
+    stroke = format_stroke(results)
+    if stroke:
+        print()
+        print(stroke)
     if report.warning:
         log.warning(report.warning)
         print(f"bedflow: warning: {report.warning}", file=sys.stderr)

@@ -71,6 +71,47 @@ KPIS = {
 }
 
 
+#: a reconfiguration (services moved between sites, stroke units) against the same scenario
+#: without it: every row scenario - baseline, since a change moves beds and patients both ways
+RECONFIG_KPIS = {
+    "beds": ("beds", +1, "general & acute beds (scenario - baseline)"),
+    "mean_occupied": ("mean_occupied", +1,
+                      "occupied general & acute beds, mean (scenario - baseline)"),
+    "occupancy": ("occupancy", +1, "general & acute occupancy (scenario - baseline)"),
+    "admissions": ("admissions", +1, "emergency admissions to general beds (scenario - baseline)"),
+    "mean_wait_hours": ("mean_wait_hours", +1, "ED wait for a bed, hours (scenario - baseline)"),
+    "waits_over_4h": ("waits_over_4h", +1, "ED waits over 4 h (scenario - baseline)"),
+    "waits_over_12h": ("waits_over_12h", +1, "ED waits over 12 h (scenario - baseline)"),
+    "elective_cancelled": ("elective_cancelled", +1,
+                           "electives cancelled (scenario - baseline)"),
+    "stroke_beds": ("stroke_beds", +1, "stroke beds (scenario - baseline)"),
+    "stroke_admissions": ("stroke_admissions", +1, "stroke admissions (scenario - baseline)"),
+    "stroke_no_bed_share": ("stroke_no_bed_share", +1,
+                            "share of stroke patients finding no stroke bed (scenario - baseline)"),
+    "stroke_outliers": ("stroke_outliers", +1,
+                        "stroke patients placed in a general bed (scenario - baseline)"),
+    "mean_stroke_occupied": ("mean_stroke_occupied", +1,
+                             "occupied stroke beds, mean (scenario - baseline)"),
+    "stroke_occupancy": ("stroke_occupancy", +1, "stroke unit occupancy (scenario - baseline)"),
+}
+
+
+def arms(cfg) -> tuple[str, str]:
+    """The two runs of a comparison as a reader names them."""
+    if not cfg.scenario.reconfigures():
+        return WITHOUT, WITH
+    if cfg.intervention.active():
+        return "without the change or interventions", "with them"
+    return "without the change", "with the change"
+
+
+def convention(cfg) -> str:
+    if not cfg.scenario.reconfigures():
+        return CONVENTION
+    return (f"difference = scenario - baseline ({arms(cfg)[1]} minus {arms(cfg)[0]}), for "
+            "every row")
+
+
 def _unpaired(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
     """95% interval for mean(a) - mean(b) as if the runs were independent (Welch)."""
     n, m = len(a), len(b)
@@ -103,20 +144,26 @@ def compare(baseline, scenario) -> pd.DataFrame:
         frames.append(_with_costs(both, horizon, cost).set_index(["site", "replication"]))
     base, scen = frames
     base["intervention_cost"] = 0.0
+    kpis = RECONFIG_KPIS if cfg.scenario.reconfigures() else KPIS
     rows = []
     for site in base.index.get_level_values("site").unique():
         b, s = base.loc[site], scen.loc[site]
         reps = common_replications(s.index, b.index)  # pairs are replication by replication
         b, s = b.loc[reps], s.loc[reps]
-        for kpi, (col, sign, label) in KPIS.items():
+        for kpi, (col, sign, label) in kpis.items():
             if col not in s:  # a service switched off (or a table from before it was counted)
                 continue
             # what only the interventions do (a virtual ward's admissions) is 0 without them
             bv = b[col].to_numpy(float) if col in b else np.zeros(len(reps))
             sv = s[col].to_numpy(float)
             note = beyond_range(col, b, s)
+            if np.isnan(sv).all() and np.isnan(bv).all():
+                continue  # a share with nothing to share in either run (a site with no unit)
             if note:  # a percentile beyond the range somewhere: unknown, not the rest's average
                 bm = sm = dm = dlo = dhi = ulo = uhi = math.nan
+            elif np.isnan(sv).any() or np.isnan(bv).any():  # e.g. a unit in one run only
+                bm, sm = mean_ci(bv)[0], mean_ci(sv)[0]
+                dm = dlo = dhi = ulo = uhi = math.nan
             else:
                 bm, sm = mean_ci(bv)[0], mean_ci(sv)[0]
                 dm, dlo, dhi = paired(sv, bv) if sign > 0 else paired(bv, sv)

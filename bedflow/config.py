@@ -311,7 +311,7 @@ class System:
     stroke: Stroke = field(default_factory=Stroke)
     # minutes from one site to another (either way round): the travel added for patients a
     # reconfiguration sends further, (to where they now go) - (to where they went before)
-    travel_minutes: Dict[str, Dict[str, float]] = field(default_factory=dict)
+    travel_minutes: Dict[str, Any] = field(default_factory=dict)  # {site: {site: minutes}}
 
     def minutes(self, a: str, b: str) -> Optional[float]:
         """Travel minutes between two sites, None when the matrix lacks the pair."""

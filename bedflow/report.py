@@ -23,10 +23,11 @@ from typing import Sequence
 import pandas as pd
 
 from . import plots
-from .compare import CONVENTION, FULL_BEDS, WITH, WITHOUT
+from .compare import CONVENTION, FULL_BEDS, WITH, WITHOUT, arms, convention
 from .mser import WarmupCheck, warmup_check
 from .results import HEADLINE, Results
 from .services import service_table, unit_format
+from .stroke_units import travel_table, unit_table
 from .stats import mean_ci
 from .table import (CLIPPED, COMPARISON_FORMATS, clipped, fmt_for, fmt_mean, fmt_value,
                     interval, site_columns)
@@ -280,7 +281,8 @@ def _site_table(summary: pd.DataFrame, names: dict) -> str:
     return _table(heads, rows)
 
 
-def _comparison_table(comp: pd.DataFrame, names: dict | None = None) -> str:
+def _comparison_table(comp: pd.DataFrame, names: dict | None = None,
+                      labels: tuple = (WITHOUT, WITH), conv: str = CONVENTION) -> str:
     """The system's paired differences, then (folded) every site's; beds released first.
 
     Uses the comparison's own labels and the printed table's formats (money in pounds) when it
@@ -289,7 +291,7 @@ def _comparison_table(comp: pd.DataFrame, names: dict | None = None) -> str:
     kpis = list(dict.fromkeys(["beds_released"] + list(comp["kpi"])))
     sites = list(dict.fromkeys(["system"] + list(comp["site"])))
     comp = comp.assign(_k=comp["kpi"].map(kpis.index), _s=comp["site"].map(sites.index))
-    head = ["KPI", "site", WITHOUT, WITH, f"difference (mean): {CONVENTION}",
+    head = ["KPI", "site", *labels, f"difference (mean): {conv}",
             "95% interval of the difference"]
 
     def rows(df):
@@ -517,7 +519,15 @@ def render(results: Results, prov: dict, chart_list: Sequence[Chart],
                      "Counts (12-hour waits, cancellations) are totals over the observed "
                      "window.</p>" + _site_table(summary, names))
     comp = getattr(results, "comparison", None)
-    if comp is not None and len(comp):
+    if comp is not None and len(comp) and cfg.scenario.reconfigures():
+        parts.append(f"<h2>The change against the same scenario without it</h2>"
+                     f"<p class=small>{_e(cfg.scenario.description)} The headline figures above "
+                     "are with the change. Here it is set against the same system without it, "
+                     "run on the same patients (each catchment sends the same patients to "
+                     "whichever site now serves it). One sign convention throughout: "
+                     f"{_e(convention(cfg))}.</p>"
+                     + _comparison_table(comp, names, arms(cfg), convention(cfg)))
+    elif comp is not None and len(comp):
         bars = [c for c in chart_list if c.name == "beds_released"]
         parts.append("<h2>Interventions against the baseline</h2>"
                      "<p class=small>The headline figures above are with the interventions. "
@@ -527,6 +537,7 @@ def render(results: Results, prov: dict, chart_list: Sequence[Chart],
                      f"patients, not cash, unless beds close. {_e(FULL_BEDS)}</p>"
                      + "".join(_figure(c) for c in bars)
                      + _comparison_table(comp, names) + _services_html(results, chart_list))
+    parts.append(_stroke_html(results))
     parts.append("<h2>Through the year</h2>")
     parts += [_figure(c) for c in chart_list if c.name not in ("beds_released", "tornado")]
     if "elective_cancelled" not in results.daily:
@@ -543,6 +554,37 @@ def render(results: Results, prov: dict, chart_list: Sequence[Chart],
                  "same commit, seed and overrides to get them again.</p>" + _provenance(prov))
     parts.append("</body></html>\n")
     return "\n".join(parts)
+
+
+def _stroke_html(results: Results) -> str:
+    """Each stroke unit, in both arms of a change, and the travel the change added."""
+    units = unit_table(results)
+    if units.empty:
+        return ""
+    names = list(dict.fromkeys(units["arm"]))
+    rows = []
+    for (site, measure), df in units.groupby(["site", "measure"], sort=False):
+        cells = []
+        for a in names:
+            r = df[df["arm"] == a]
+            cells.append(_site_cell(r.iloc[0]["kpi"], r.iloc[0]["format"], r.iloc[0]["mean"],
+                                    r.iloc[0]["ci_low"], r.iloc[0]["ci_high"])
+                         if len(r) else "-")
+        rows.append([site, measure, *cells])
+    out = ("<h2>Stroke units</h2><p class=small>Per site with stroke beds in either run: mean "
+           "[95% interval] over replications. Found no stroke bed: the share of the unit's "
+           "stroke admissions who found every bed taken on arrival (outliers placed in a general "
+           "bed, or waiting in ED, as system.stroke.when_full says).</p>"
+           + _table(["site", "measure", *names], rows))
+    travel = travel_table(results)
+    if len(travel):
+        rows = [[r.who, r.measure, _site_cell(r.kpi, r.format, r.mean, r.ci_low, r.ci_high)]
+                for r in travel.itertuples()]
+        out += ("<h3>Travel added</h3><p class=small>Among the patients the change sends to a "
+                "site further than before: road minutes between the hospitals "
+                "(system.travel_minutes), not blue-light times.</p>"
+                + _table(["who", "measure", "mean [95% interval]"], rows))
+    return out
 
 
 def _services_html(results: Results, chart_list: Sequence[Chart]) -> str:

@@ -31,6 +31,11 @@ HEADLINE = {
     "elective_cancelled": "electives cancelled",
     "escalation_bed_days": "escalation bed-days",
     "discharges_before_noon_share": "share of discharges before noon",
+    # the stroke service, when on
+    "stroke_admissions": "stroke admissions",
+    "stroke_no_bed_share": "stroke patients finding no stroke bed (share)",
+    "mean_stroke_occupied": "stroke beds occupied (mean)",
+    "stroke_occupancy": "stroke unit occupancy",
 }
 
 #: a percentile KPI -> the mean of the same quantity. A NaN percentile beside a mean is one that

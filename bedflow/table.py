@@ -6,9 +6,10 @@ import math
 
 import pandas as pd
 
-from .compare import CONVENTION, FULL_BEDS, WITH, WITHOUT
+from .compare import FULL_BEDS, arms, convention
 from .results import BEYOND, Results
 from .services import service_table, unit_format
+from .stroke_units import travel_table, unit_table
 
 SITE_COLUMNS = {
     "mean_occupied": ("occupied", "{:,.0f}"),
@@ -46,7 +47,7 @@ def site_columns(summary: pd.DataFrame) -> dict:
 #: summary KPIs that are shares, at most 1; every other one is a count, or a mean of counts or
 #: durations, at least 0
 SHARES = ("occupancy", "mo_share_of_occupied", "discharges_before_noon_share",
-          "share_beds_los_21plus")
+          "share_beds_los_21plus", "stroke_no_bed_share", "stroke_occupancy")
 
 #: what the printed table and the report say of the intervals they show
 CLIPPED = ("95% intervals are shown within what the figure can be (counts from 0, shares and "
@@ -126,20 +127,32 @@ COMPARISON_FORMATS = {
     "intervention_cost": "£{:,.0f}", "bed_days_freed_value": "£{:,.0f}",
     "admissions_avoided": "{:,.0f}", "readmissions_30d": "{:,.0f}",
     "rapid_response_admissions": "{:,.0f}", "virtual_ward_admissions": "{:,.0f}",
+    "beds": "{:,.0f}", "mean_occupied": "{:,.1f}", "occupancy": "{:.2%}", "admissions": "{:,.0f}",
+    "waits_over_4h": "{:,.0f}", "stroke_beds": "{:,.0f}", "stroke_admissions": "{:,.0f}",
+    "stroke_no_bed_share": "{:.2%}", "stroke_outliers": "{:,.0f}",
+    "mean_stroke_occupied": "{:,.1f}", "stroke_occupancy": "{:.1%}",
 }
+
+#: a reconfiguration's by-site lines: the general & acute effect at every site
+SITE_CHANGES = {"beds": "G&A beds", "mean_occupied": "occupied", "mean_wait_hours": "ED wait h",
+                "waits_over_12h": "12h waits", "elective_cancelled": "el. cancelled"}
 
 
 def format_comparison(results: Results) -> str:
     """The paired comparison: system KPIs, then beds released by site."""
     c = results.comparison
     cfg = results.config
-    names = ", ".join(cfg.intervention.active())
-    lines = [f"Interventions: {names} · against the baseline with the same patients (common "
+    without, with_ = arms(cfg)
+    reconfig = cfg.scenario.reconfigures()
+    what = f"Change: {cfg.scenario.name}" if reconfig else \
+        f"Interventions: {', '.join(cfg.intervention.active())}"
+    lines = [f"{what} · against the baseline with the same patients (common "
              f"random numbers) · paired difference, mean and 95% interval over "
-             f"{cfg.sim.replications} replications", f"Sign: {CONVENTION}.", FULL_BEDS, ""]
+             f"{cfg.sim.replications} replications", f"Sign: {convention(cfg)}."]
+    lines += ["", ] if reconfig else [FULL_BEDS, ""]
     sysrows = c[c["site"] == "system"]
     width = max(len(x) for x in sysrows["label"])
-    lines.append(f"{'System':<{width}}  {WITHOUT:>21}  {WITH:>18}  {'difference':>14}"
+    lines.append(f"{'System':<{width}}  {without:>21}  {with_:>18}  {'difference':>14}"
                  f"  95% interval")
     for _, r in sysrows.iterrows():
         f = COMPARISON_FORMATS.get(r["kpi"], "{:,.2f}")
@@ -148,6 +161,17 @@ def format_comparison(results: Results) -> str:
         lines.append(f"{r['label']:<{width}}  {fmt_value(f, r['baseline_mean']):>21}  "
                      f"{fmt_value(f, r['scenario_mean']):>18}  "
                      f"{fmt_value(f, r['difference_mean']):>14}  {ci}")
+    if reconfig:
+        lines += ["", "General & acute effect by site (scenario - baseline, mean [95% interval])"]
+        lines.append(f"  {'':<18}" + "".join(f"{h:>22}" for h in SITE_CHANGES.values()))
+        for site in [s for s in c["site"].unique() if s != "system"]:
+            cells = []
+            for k in SITE_CHANGES:
+                r = c[(c["site"] == site) & (c["kpi"] == k)]
+                f = COMPARISON_FORMATS.get(k, "{:,.2f}")
+                cells.append("" if r.empty else _cell(f, *r.iloc[0][
+                    ["difference_mean", "difference_ci_low", "difference_ci_high"]]))
+            lines.append(f"  {site:<18}" + "".join(f"{x:>22}" for x in cells))
     beds = c[(c["kpi"] == "beds_released") & (c["site"] != "system")]
     if len(beds):
         lines.append("")
@@ -161,4 +185,36 @@ def format_comparison(results: Results) -> str:
             f = unit_format(r.unit)
             lines.append(f"  {r.service + ': ' + r.measure:<72} "
                          f"{_cell(f, r.mean, r.ci_low, r.ci_high):>22}  {r.unit}")
+    return "\n".join(lines)
+
+
+def format_stroke(results: Results) -> str:
+    """Each stroke unit (both arms of a change) and the travel added; "" without stroke."""
+    units = unit_table(results)
+    if units.empty:
+        return ""
+    armnames = list(dict.fromkeys(units["arm"]))
+    lines = ["Stroke units (mean [95% interval]; found no stroke bed: share of the unit's "
+             "stroke admissions, on arrival)"]
+    width = max(len(x) for x in units["measure"]) + 4
+    lines.append(f"  {'':<{width}}" + "".join(f"{a:>26}" for a in armnames))
+    for site, df in units.groupby("site", sort=False):
+        lines.append(f"  {site}")
+        for measure, m in df.groupby("measure", sort=False):
+            cells = []
+            for a in armnames:
+                r = m[m["arm"] == a]
+                if not r.empty:
+                    r = r.iloc[0]
+                    cells.append(_cell(r["format"], r["mean"],
+                                       *clipped(r["kpi"], r["ci_low"], r["ci_high"])))
+                else:
+                    cells.append("")
+            lines.append(f"    {measure:<{width - 2}}" + "".join(f"{x:>26}" for x in cells))
+    travel = travel_table(results)
+    if len(travel):
+        lines += ["", "Travel added by the change (system, mean [95% interval])"]
+        for r in travel.itertuples():
+            lines.append(f"  {r.who + ', ' + r.measure:<64} "
+                         f"{_cell(r.format, r.mean, *clipped(r.kpi, r.ci_low, r.ci_high)):>22}")
     return "\n".join(lines)

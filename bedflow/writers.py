@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Callable
 
 from .results import Results
+from .stroke_units import travel_table, unit_table
 
 PACKAGES = ("bedflow", "simpy", "numpy", "pandas", "pyarrow", "matplotlib", "hydra-core",
             "omegaconf", "tqdm")
@@ -118,6 +119,13 @@ def write_run(results: Results, folder: Path, prov: dict) -> list[Path]:
     if results.sensitivity is not None:
         written.append(atomic_write(folder / "sensitivity.csv",
                                     lambda p: results.sensitivity.to_csv(p, index=False)))
+    units, travel = unit_table(results), travel_table(results)
+    if len(units):
+        written.append(atomic_write(folder / "stroke_units.csv", lambda p: units.drop(
+            columns="format").to_csv(p, index=False)))
+    if len(travel):
+        written.append(atomic_write(folder / "travel.csv", lambda p: travel.drop(
+            columns="format").to_csv(p, index=False)))
     if results.events is not None:
         written.append(atomic_write(folder / "events.parquet",
                                     lambda p: results.events.to_parquet(p, index=False)))
