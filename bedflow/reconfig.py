@@ -77,8 +77,10 @@ def plan(cfg: Config) -> Plan:
         beds[b] += n
         esc[a] -= e
         esc[b] += e
-        for p in DOWNSTREAM:  # the places serve the same people, wherever they are admitted
-            k = _portion(getattr(sites[a].downstream, p), d0, share)
+        for p in DOWNSTREAM:  # the places serve the same people, wherever they are admitted:
+            # the moved share of the emergency part of the site's flow into the pathway
+            e = _emergency_part(cfg, arrivals[a], sites[a].elective_per_weekday, p)
+            k = _portion(getattr(sites[a].downstream, p), d0 * e, share * e)
             places[a][p] -= k
             places[b][p] += k
     if sc.moves:
@@ -87,6 +89,16 @@ def plan(cfg: Config) -> Plan:
                                  downstream=replace(s.downstream, **places[sid]))
     sites = {sid: replace(s, emergency_per_day=arrivals[sid]) for sid, s in sites.items()}
     return Plan(sites, arrivals, load, moves, units, routes)
+
+
+def _emergency_part(cfg: Config, emergency_per_day: float, elective_per_weekday: int,
+                    p: str) -> float:
+    """The emergency share of a site's daily flow into pathway p (electives stay where they are,
+    and keep the places they use)."""
+    y = cfg.system
+    em = emergency_per_day * sum(c.share * getattr(c.pathways, p) for c in y.cohorts.values())
+    el = elective_per_weekday * 5.0 / 7.0 * getattr(y.electives.pathways, p)
+    return em / (em + el) if em + el > 0 else 0.0
 
 
 def _portion(total: int, before: float, share: float) -> int:

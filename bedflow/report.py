@@ -557,10 +557,23 @@ def render(results: Results, prov: dict, chart_list: Sequence[Chart],
 
 
 def _stroke_html(results: Results) -> str:
-    """Each stroke unit, in both arms of a change, and the travel the change added."""
-    units = unit_table(results)
-    if units.empty:
-        return ""
+    """Each stroke unit, in both arms of a change, and the travel the change added ("" if
+    neither)."""
+    units, out = unit_table(results), ""
+    if len(units):
+        out = _units_html(units)
+    travel = travel_table(results)
+    if len(travel):
+        rows = [[r.who, r.measure, _site_cell(r.kpi, r.format, r.mean, r.ci_low, r.ci_high)]
+                for r in travel.itertuples()]
+        out += ("<h3>Travel added</h3><p class=small>Among the patients the change sends to a "
+                "site further than before: road minutes between the hospitals "
+                "(system.travel_minutes), not blue-light times.</p>"
+                + _table(["who", "measure", "mean [95% interval]"], rows))
+    return out
+
+
+def _units_html(units: pd.DataFrame) -> str:
     names = list(dict.fromkeys(units["arm"]))
     rows = []
     for (site, measure), df in units.groupby(["site", "measure"], sort=False):
@@ -571,20 +584,11 @@ def _stroke_html(results: Results) -> str:
                                     r.iloc[0]["ci_low"], r.iloc[0]["ci_high"])
                          if len(r) else "-")
         rows.append([site, measure, *cells])
-    out = ("<h2>Stroke units</h2><p class=small>Per site with stroke beds in either run: mean "
-           "[95% interval] over replications. Found no stroke bed: the share of the unit's "
-           "stroke admissions who found every bed taken on arrival (outliers placed in a general "
-           "bed, or waiting in ED, as system.stroke.when_full says).</p>"
-           + _table(["site", "measure", *names], rows))
-    travel = travel_table(results)
-    if len(travel):
-        rows = [[r.who, r.measure, _site_cell(r.kpi, r.format, r.mean, r.ci_low, r.ci_high)]
-                for r in travel.itertuples()]
-        out += ("<h3>Travel added</h3><p class=small>Among the patients the change sends to a "
-                "site further than before: road minutes between the hospitals "
-                "(system.travel_minutes), not blue-light times.</p>"
-                + _table(["who", "measure", "mean [95% interval]"], rows))
-    return out
+    return ("<h2>Stroke units</h2><p class=small>Per site with stroke beds in either run: mean "
+            "[95% interval] over replications. Found no stroke bed: the share of the unit's "
+            "stroke admissions who found every bed taken on arrival (outliers placed in a "
+            "general bed, or waiting in ED, as system.stroke.when_full says).</p>"
+            + _table(["site", "measure", *names], rows))
 
 
 def _services_html(results: Results, chart_list: Sequence[Chart]) -> str:

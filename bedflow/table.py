@@ -190,9 +190,20 @@ def format_comparison(results: Results) -> str:
 
 def format_stroke(results: Results) -> str:
     """Each stroke unit (both arms of a change) and the travel added; "" without stroke."""
-    units = unit_table(results)
-    if units.empty:
-        return ""
+    units, lines = unit_table(results), []
+    if len(units):
+        lines = _units(units)
+    travel = travel_table(results)
+    if len(travel):
+        lines += ["", "Travel added by the change (system, mean [95% interval])"] if lines else \
+            ["Travel added by the change (system, mean [95% interval])"]
+        for r in travel.itertuples():
+            lines.append(f"  {r.who + ', ' + r.measure:<64} "
+                         f"{_cell(r.format, r.mean, *clipped(r.kpi, r.ci_low, r.ci_high)):>22}")
+    return "\n".join(lines)
+
+
+def _units(units: pd.DataFrame) -> list[str]:
     armnames = list(dict.fromkeys(units["arm"]))
     lines = ["Stroke units (mean [95% interval]; found no stroke bed: share of the unit's "
              "stroke admissions, on arrival)"]
@@ -211,10 +222,4 @@ def format_stroke(results: Results) -> str:
                 else:
                     cells.append("")
             lines.append(f"    {measure:<{width - 2}}" + "".join(f"{x:>26}" for x in cells))
-    travel = travel_table(results)
-    if len(travel):
-        lines += ["", "Travel added by the change (system, mean [95% interval])"]
-        for r in travel.itertuples():
-            lines.append(f"  {r.who + ', ' + r.measure:<64} "
-                         f"{_cell(r.format, r.mean, *clipped(r.kpi, r.ci_low, r.ci_high)):>22}")
-    return "\n".join(lines)
+    return lines
