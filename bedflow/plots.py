@@ -435,6 +435,40 @@ def tornado_chart(sens: pd.DataFrame, title: str = ""):
     return fig
 
 
+def stroke_chart(units: pd.DataFrame):
+    """Share of stroke patients finding no stroke bed, by unit, for each run (bedflow.
+    stroke_units.unit_table); whiskers: 95% intervals over replications. Dotted lines: 1 in 50
+    and 1 in 100, the targets a planner sizes a unit for."""
+    d = units[(units["kpi"] == "stroke_no_bed_share") & (units["site"] != "system")]
+    arms = list(dict.fromkeys(d["arm"]))
+    sites = list(dict.fromkeys(d["site"]))
+    fig, ax = plt.subplots(figsize=(10, 0.5 * len(sites) * max(1, len(arms)) + 1.6),
+                           layout="constrained")
+    h = 0.8 / max(1, len(arms))
+    for k, (arm, colour) in enumerate(zip(arms, ("#9a9a9a", "#2f6f9f", "#e08a2c"))):
+        rows = d[d["arm"] == arm].set_index("site").reindex(sites)
+        y = np.arange(len(sites)) + (k - (len(arms) - 1) / 2) * h
+        m = rows["mean"].to_numpy(float)
+        lo = np.clip(rows["ci_low"].to_numpy(float), 0, None)
+        hi = rows["ci_high"].to_numpy(float)
+        ax.barh(y, np.nan_to_num(m), height=h * 0.9, color=colour, label=arm)
+        ok = ~np.isnan(m) & ~np.isnan(lo)
+        ax.errorbar(m[ok], y[ok], xerr=[m[ok] - lo[ok], hi[ok] - m[ok]], fmt="none",
+                    ecolor="#333333", elinewidth=0.9, capsize=2)
+    for x, label in ((0.02, "1 in 50"), (0.01, "1 in 100")):
+        ax.axvline(x, color="black", lw=0.8, ls=":")
+        ax.text(x + 0.0015, len(sites) - 0.45, label.strip(), fontsize=8,
+                va="bottom", ha="left", rotation=90)
+    ax.set_yticks(range(len(sites)), [s.replace("_", " ") for s in sites])
+    ax.invert_yaxis()
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0%}"))
+    ax.set_xlabel("stroke patients who found no stroke bed on arrival (share of the unit's)")
+    ax.grid(axis="x", alpha=0.3)
+    ax.legend(loc="lower right", fontsize=8, frameon=False)
+    ax.set_title("Stroke patients finding no stroke bed, by unit")
+    return fig
+
+
 def png(fig: Figure, colors: int = 256, dpi: int = DPI) -> bytes:
     """The figure as PNG bytes, closed afterwards (pyplot keeps no reference).
 

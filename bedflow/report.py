@@ -186,6 +186,13 @@ def charts(results: Results, periods: Sequence[plots.Period] | None = None) -> l
             f"band holding 90% of them. A cancelled patient is rebooked and may be cancelled "
             f"again: a patient cancelled several times counts each time.",
             plots.png(plots.cancellations_chart(daily, periods))))
+    units = unit_table(results)
+    if len(units) and (units["kpi"] == "stroke_no_bed_share").any():
+        out.append(Chart(
+            "stroke_no_bed", "Stroke patients finding no stroke bed",
+            f"By unit, for each run: the share of the unit's stroke admissions who found every "
+            f"stroke bed taken on arrival, mean and 95% interval over {reps} replications.",
+            plots.png(plots.stroke_chart(units))))
     return out
 
 
@@ -537,9 +544,11 @@ def render(results: Results, prov: dict, chart_list: Sequence[Chart],
                      f"patients, not cash, unless beds close. {_e(FULL_BEDS)}</p>"
                      + "".join(_figure(c) for c in bars)
                      + _comparison_table(comp, names) + _services_html(results, chart_list))
-    parts.append(_stroke_html(results))
+    parts.append(_stroke_html(results)
+                 + "".join(_figure(c) for c in chart_list if c.name == "stroke_no_bed"))
     parts.append("<h2>Through the year</h2>")
-    parts += [_figure(c) for c in chart_list if c.name not in ("beds_released", "tornado")]
+    parts += [_figure(c) for c in chart_list
+              if c.name not in ("beds_released", "tornado", "stroke_no_bed")]
     if "elective_cancelled" not in results.daily:
         parts.append("<p class=small>Weekly elective cancellations need a daily count, which "
                      "this run did not record; the total is in the headline figures.</p>")

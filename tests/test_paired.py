@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from bedflow.compare import KPIS, compare
+from bedflow.config import Scenario
 from bedflow.stats import common_replications, paired
 
 SCEN, BASE = [12.0, 15.0, 11.0, 14.0, 13.0], [10.0, 12.0, 10.0, 11.0, 12.0]
@@ -38,7 +39,8 @@ def fake(values, reps, admissions=100, avoided=0, prevented=0):
                              "waits_over_12h": 0, "elective_cancelled": 0,
                              "admissions": admissions, "admissions_avoided": avoided,
                              "demand_prevented": prevented, "intervention_cost": 0.0})
-    cfg = SimpleNamespace(sim=SimpleNamespace(horizon_days=10), costs=SimpleNamespace(acute_bed_day=346))
+    cfg = SimpleNamespace(sim=SimpleNamespace(horizon_days=10), costs=SimpleNamespace(acute_bed_day=346),
+                          scenario=Scenario())
     return SimpleNamespace(config=cfg, system=frame("system"), replications=frame("ward"))
 
 
