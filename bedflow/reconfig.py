@@ -84,9 +84,12 @@ def plan(cfg: Config) -> Plan:
             places[a][p] -= k
             places[b][p] += k
     if sc.moves:
+        # a site whose emergency patients all go elsewhere has no ED: neighbours send it none
+        closed = {sid for sid, (d, _) in moved.items() if d >= 1.0 - 1e-9}
         for sid, s in sites.items():
             sites[sid] = replace(s, beds=beds[sid], escalation_beds=esc[sid],
-                                 downstream=replace(s.downstream, **places[sid]))
+                                 downstream=replace(s.downstream, **places[sid]),
+                                 neighbours=[n for n in s.neighbours if n not in closed])
     sites = {sid: replace(s, emergency_per_day=arrivals[sid]) for sid, s in sites.items()}
     return Plan(sites, arrivals, load, moves, units, routes)
 

@@ -171,6 +171,9 @@ def test_east_kent_option1_moves_patients_not_demand():
     r = scen.replications.set_index(["site", "replication"])
     b = base.replications.set_index(["site", "replication"])
     assert (r.loc["kent_canterbury", "emergency_arrivals"] == 0).all()
+    # with no ED left it takes no emergency patient from its neighbours either
+    assert (r.loc["kent_canterbury", "admissions"] == 0).all()
+    assert (r.loc["kent_canterbury", "from_neighbours"] == 0).all()
     moved = r.loc["william_harvey", "emergency_arrivals"] + r.loc["qeqm", "emergency_arrivals"] \
         - b.loc["william_harvey", "emergency_arrivals"] - b.loc["qeqm", "emergency_arrivals"]
     assert (moved == b.loc["kent_canterbury", "emergency_arrivals"]).all()

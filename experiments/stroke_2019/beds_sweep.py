@@ -157,7 +157,7 @@ def chart(sw: pd.DataFrame, business: dict) -> None:
     ax.set_ylabel("share finding no hyper-acute bed")
     ax.legend(fontsize=8, frameon=False)
     ax.grid(alpha=0.3)
-    ax.set_title("Hyper-acute beds each 2019 unit needs (mean, 95% interval over replications)")
+    ax.set_title("Stroke beds each 2019 unit needs (mean, 95% interval over replications)")
     fig.savefig(HERE / "figures" / "beds_needed.png", dpi=110)
 
 
