@@ -37,7 +37,11 @@ import numpy as np
 import pandas as pd
 
 from . import sweep as sw
-from .compare import KPIS as EFFECTS
+from .compare import KPIS, RECONFIG_KPIS
+
+#: the effects a point may carry: against interventions off, or against the same scenario
+#: without its reconfiguration (each point says which in its comparison)
+EFFECTS = {**RECONFIG_KPIS, **KPIS}
 from .errors import EXIT_USAGE
 from .results import HEADLINE, PERCENTILE_OF, beyond_range, system_rows
 from .stats import common_replications, paired
@@ -257,7 +261,7 @@ def _find(got: Collected, baseline: list[str]) -> str:
 
 def _label(kpi: str) -> str:
     if kpi.startswith("effect_"):
-        return f"{EFFECTS.get(kpi[7:], (0, 0, kpi[7:]))[2]}, vs interventions off"
+        return f"{EFFECTS.get(kpi[7:], (0, 0, kpi[7:]))[2]}, vs the point's baseline"
     if kpi.endswith("_change"):
         return f"{HEADLINE.get(kpi[:-7], kpi[:-7])}: change (point minus baseline)"
     return HEADLINE.get(kpi, kpi)

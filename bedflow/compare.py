@@ -161,7 +161,7 @@ def compare(baseline, scenario) -> pd.DataFrame:
                 continue  # a share with nothing to share in either run (a site with no unit)
             if note:  # a percentile beyond the range somewhere: unknown, not the rest's average
                 bm = sm = dm = dlo = dhi = ulo = uhi = math.nan
-            elif np.isnan(sv).any() or np.isnan(bv).any():  # e.g. a unit in one run only
+            elif np.isnan(sv).all() or np.isnan(bv).all():  # e.g. a unit in one run only
                 bm, sm = mean_ci(bv)[0], mean_ci(sv)[0]
                 dm = dlo = dhi = ulo = uhi = math.nan
             else:

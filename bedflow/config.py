@@ -746,8 +746,9 @@ def validate(cfg: Config) -> Config:
     _check_opel(y)
     _check_pressure_valves(y)
     _check_scenario(cfg)
-    _check_stroke(cfg)
     _check_moves(cfg)
+    _check_stroke(cfg)
+    _check_arms(cfg)
     _check_interventions(cfg.intervention)
     if s.sensitivity:
         active = cfg.intervention.active()
@@ -922,25 +923,30 @@ def _check_stroke(cfg: Config) -> None:
     for t, v in st.types.items():
         _duration(f"system.stroke.types.{t}.hyperacute", v.hyperacute, allow_zero=True)
         _duration(f"system.stroke.types.{t}.acute", v.acute)
-    units = sc.stroke_units or st.units
-    where = "scenario.stroke_units" if sc.stroke_units else "system.stroke.units"
-    for c, catch in st.catchments.items():
-        to = sc.stroke_serves.get(c, catch.unit)
-        key = f"scenario.stroke_serves.{c}" if c in sc.stroke_serves else \
-            f"system.stroke.catchments.{c}.unit"
-        unit = units.get(to)
-        if catch.per_day > 0 and (unit is None or unit.hyperacute + unit.acute == 0):
-            _fail(key, f"{c}'s stroke patients go to {to}, which has no stroke beds in "
-                  f"{where}: every catchment must be served by a unit")
-        if to != catch.unit:
-            for b in (to, catch.unit):
-                if cfg.system.minutes(c, b) is None:
-                    _fail(f"system.travel_minutes.{c}.{b}", "is needed for the travel added "
-                          f"when {c}'s stroke patients go to {to} instead of {catch.unit}")
-    for u, unit in units.items():
-        if st.beds_within_site and unit.hyperacute + unit.acute > sites[u].beds:
-            _fail(f"{where}.{u}", f"{unit.hyperacute + unit.acute} stroke beds are more than "
-                  f"{u}'s {sites[u].beds} beds, which include them")
+    # both arms of a change: the units and catchments as they are, then as the scenario has them
+    arms = [(st.units, {}, "system.stroke.units")]
+    if sc.stroke_units or sc.stroke_serves:
+        arms.append((sc.stroke_units or st.units, sc.stroke_serves,
+                     "scenario.stroke_units" if sc.stroke_units else "system.stroke.units"))
+    for units, serves, where in arms:
+        for c, catch in st.catchments.items():
+            to = serves.get(c, catch.unit)
+            key = f"scenario.stroke_serves.{c}" if c in serves else \
+                f"system.stroke.catchments.{c}.unit"
+            unit = units.get(to)
+            if catch.per_day > 0 and (unit is None or unit.hyperacute + unit.acute == 0):
+                _fail(key, f"{c}'s stroke patients go to {to}, which has no stroke beds in "
+                      f"{where}: every catchment must be served by a unit")
+            if to != catch.unit:
+                for b in (to, catch.unit):
+                    if cfg.system.minutes(c, b) is None:
+                        _fail(f"system.travel_minutes.{c}.{b}", "is needed for the travel "
+                              f"added when {c}'s stroke patients go to {to} instead of "
+                              f"{catch.unit}")
+        for u, unit in units.items():
+            if st.beds_within_site and unit.hyperacute + unit.acute > sites[u].beds:
+                _fail(f"{where}.{u}", f"{unit.hyperacute + unit.acute} stroke beds are more "
+                      f"than {u}'s {sites[u].beds} beds, which include them")
     if st.demand_within_site:
         for c, catch in st.catchments.items():
             if catch.per_day > sites[c].emergency_per_day:
@@ -949,12 +955,44 @@ def _check_stroke(cfg: Config) -> None:
                       "emergency admissions, which include them")
 
 
+def _check_arms(cfg: Config) -> None:
+    """What a change leaves at each site, in both arms: general beds for the patients still
+    admitted there, and room for the closures and ring-fenced beds of the scenario."""
+    if cfg.scenario.reconfigures() and cfg.intervention.active():
+        _fail("intervention", "cannot be combined with a scenario that moves services "
+              f"({cfg.scenario.name}) yet: the comparison would mix the two effects; run the "
+              "change, then the interventions, separately")
+    from .reconfig import plan  # the plan is built from a Config: a check after the others
+
+    for c in ([cfg, cfg.baseline()] if cfg.scenario.reconfigures() else [cfg]):
+        p, arm = plan(c), "with" if c is cfg else "without"
+        fenced: Dict[str, int] = {}
+        for r in cfg.scenario.ring_fenced:
+            fenced[r.site] = fenced.get(r.site, 0) + r.beds
+        for sid, site in p.sites.items():
+            if site.beds - fenced.get(sid, 0) <= 0 < p.load[sid]:
+                _fail(f"system.sites.{sid}.beds", f"{sid} has no general & acute beds left for "
+                      f"its emergency patients {arm} {cfg.scenario.name}'s change (its stroke "
+                      "unit or moves take them all)" if cfg.scenario.reconfigures() else
+                      f"{sid} has no general & acute beds left for its emergency patients once "
+                      "its stroke unit takes its beds")
+            if site.beds <= 0 < site.elective_per_weekday:
+                _fail(f"system.sites.{sid}.elective_per_weekday", f"{sid} keeps its electives "
+                      f"but no beds for them {arm} the change: keep some beds (beds_share below 1)")
+        _check_closed_beds(cfg.scenario, p.sites, fenced,
+                           f" general & acute beds {arm} the change" if c is not cfg or
+                           cfg.scenario.reconfigures() else " besides its stroke unit")
+
+
 def _check_moves(cfg: Config) -> None:
     """Moves of emergency demand and beds: known sites, shares of at most everything a site has."""
     out_demand: Dict[str, float] = {}
     out_beds: Dict[str, float] = {}
     for a, row in cfg.system.travel_minutes.items():
         _site(f"system.travel_minutes.{a}", a, cfg)
+        if not isinstance(row, dict):
+            _fail(f"system.travel_minutes.{a}", "must map sites to minutes, e.g. "
+                  f"{{{next(iter(cfg.system.sites))}: 30}}, got {row!r}")
         for b, minutes in row.items():
             _site(f"system.travel_minutes.{a}.{b}", b, cfg)
             _at_least(f"system.travel_minutes.{a}.{b}", minutes, 0.0)
@@ -979,7 +1017,8 @@ def _check_moves(cfg: Config) -> None:
             _fail("scenario.moves", f"{total:g} of {sid}'s beds are moved (at most 1)")
 
 
-def _check_closed_beds(sc: Scenario, sites: Dict[str, Site], fenced: Dict[str, int]) -> None:
+def _check_closed_beds(sc: Scenario, sites: Dict[str, Site], fenced: Dict[str, int],
+                       after: str = "") -> None:
     """Closures (which may overlap) plus ring-fenced beds, at any time, within a site's beds.
     The most beds are closed on the first day of some closure, so those days are enough."""
     spans = [(i, c.site, dt.date.fromisoformat(str(c.start)), dt.date.fromisoformat(str(c.end)),
@@ -988,7 +1027,7 @@ def _check_closed_beds(sc: Scenario, sites: Dict[str, Site], fenced: Dict[str, i
         closed = sum(b for _, s, a, e, b in spans if s == sid and a <= day <= e)
         if closed + fenced.get(sid, 0) > sites[sid].beds:
             _fail(f"scenario.closures[{i}]", f"{closed} beds closed and {fenced.get(sid, 0)} "
-                  f"ring-fenced at {sid} on {day}, which has {sites[sid].beds}")
+                  f"ring-fenced at {sid} on {day}, which has {sites[sid].beds}{after}")
 
 
 def _check_interventions(iv: Interventions) -> None:

@@ -584,12 +584,13 @@ class Model:
         the whole unit stay and then home (pathway P0, no discharge process): an emergency
         admission there like any other. A site with no general beds modelled (a stroke-unit-only
         system) cares for them elsewhere, counted only."""
-        def place(stay: float, t: float) -> None:
+        def place(stay: float, t: float) -> bool:
             if ward.capacity <= 0:
-                return
+                return False
             pt = Patient(next(self.stroke_pids), ward, EMERGENCY, 0, stay, 0.0, 0.0, t)
             ward.rec.arrived(pt)
             self.emergency(pt, t)
+            return True
         return place
 
     def _los_season(self, t: float) -> float:
@@ -883,6 +884,9 @@ class Model:
             for p in (*ward.admitting, *ward.queue):  # admission process, then the ED queue
                 ward.rec.still_waiting_at(p.arrived, self.T)
             ward.rec.in_bed_at_end(ward.stays)
+        for unit in self.stroke.values():  # waits still running count, as the ED's do
+            for arrived, _, _ in unit.entry:
+                unit.rec.waited_for_bed(arrived, self.T)
         return self
 
 

@@ -447,6 +447,7 @@ class StrokeRecorder:
             self.travel.add(minutes)
 
     def found_no_bed(self, t: float, outlier: bool) -> None:
+        """Every first bed taken at t; `outlier`: placed in a general bed at the site."""
         if t >= self.w:
             self.no_bed += 1
             self.outliers += outlier

@@ -27,7 +27,7 @@ class StrokeWard:
         self.transfer: deque = deque()  # in a hyper-acute bed, waiting for an acute one: a
         self.rec = rec
         self.wait = wait
-        self.outlier = outlier  # outlier(stay days, t): placed in a general bed
+        self.outlier = outlier  # outlier(stay days, t): placed in a general bed (False: none)
 
     def arrive(self, t: float, h: float, a: float, minutes: float) -> None:
         self.rec.arrived(t, minutes)
@@ -42,11 +42,11 @@ class StrokeWard:
             self.rec.acute(+1, t)
             self._acute(h + a)
             return
-        self.rec.found_no_bed(t, not self.wait)
         if self.wait:
+            self.rec.found_no_bed(t, False)
             self.entry.append((t, h, a))
         else:
-            self.outlier(h + a, t)
+            self.rec.found_no_bed(t, self.outlier(h + a, t))
 
     def _hyperacute(self, h: float, a: float) -> None:
         self.env.timeout(h).callbacks.append(lambda _: self._to_acute(a))

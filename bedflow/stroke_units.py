@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .compare import arms as arm_names
 from .stats import mean_ci
 
 UNIT_MEASURES = {
@@ -32,8 +33,9 @@ TRAVEL = {
 def unit_table(results) -> pd.DataFrame:
     """One row per (site, arm, measure) for sites with stroke beds in either arm; empty when
     the run had no stroke service."""
+    without, with_ = arm_names(results.config)
     arms = [("this run", results)] if results.baseline is None else \
-        [("without the change", results.baseline), ("with the change", results)]
+        [(without, results.baseline), (with_, results)]
     reps = [(name, r.replications) for name, r in arms]
     if any("stroke_beds" not in df for _, df in reps):
         return pd.DataFrame()
@@ -57,6 +59,8 @@ def travel_table(results) -> pd.DataFrame:
     """The system's travel added by the change: patients going further, mean and 95th
     percentile minutes among them."""
     rows = []
+    if not results.config.scenario.reconfigures():
+        return pd.DataFrame()
     for k, label in TRAVEL.items():
         cols = [f"{k}_further", f"{k}_travel_added_mean", f"{k}_travel_added_p95"]
         if not all(c in results.system for c in cols):

@@ -163,7 +163,7 @@ def format_comparison(results: Results) -> str:
                      f"{fmt_value(f, r['difference_mean']):>14}  {ci}")
     if reconfig:
         lines += ["", "General & acute effect by site (scenario - baseline, mean [95% interval])"]
-        lines.append(f"  {'':<18}" + "".join(f"{h:>22}" for h in SITE_CHANGES.values()))
+        lines.append(f"  {'':<18}" + "".join(f"{h:>25}" for h in SITE_CHANGES.values()))
         for site in [s for s in c["site"].unique() if s != "system"]:
             cells = []
             for k in SITE_CHANGES:
@@ -171,7 +171,7 @@ def format_comparison(results: Results) -> str:
                 f = COMPARISON_FORMATS.get(k, "{:,.2f}")
                 cells.append("" if r.empty else _cell(f, *r.iloc[0][
                     ["difference_mean", "difference_ci_low", "difference_ci_high"]]))
-            lines.append(f"  {site:<18}" + "".join(f"{x:>22}" for x in cells))
+            lines.append(f"  {site:<18}" + "".join(f"{x:>25}" for x in cells))
     beds = c[(c["kpi"] == "beds_released") & (c["site"] != "system")]
     if len(beds):
         lines.append("")
