@@ -894,6 +894,8 @@ def _check_stroke(cfg: Config) -> None:
     """The stroke service, as the run will use it: today's units and catchments, or the
     scenario's. Every catchment must be served by a site that has a unit."""
     st, sc, sites = cfg.system.stroke, cfg.scenario, cfg.system.sites
+    if not cfg.stroke_on():  # not used: a system cut down to some sites keeps its stroke block
+        return
     for c, catch in st.catchments.items():
         k = f"system.stroke.catchments.{c}"
         _site(k, c, cfg)
@@ -913,8 +915,6 @@ def _check_stroke(cfg: Config) -> None:
             _fail(f"scenario.stroke_serves.{c}", f"is not a stroke catchment of "
                   f"{cfg.system.name} (catchments: {known})")
         _site(f"scenario.stroke_serves.{c}", to, cfg)
-    if not cfg.stroke_on():
-        return
     if not st.catchments:
         _fail("system.stroke.catchments", f"{cfg.system.name} has no stroke catchments")
     if not st.types:
@@ -970,13 +970,14 @@ def _check_arms(cfg: Config) -> None:
         for r in cfg.scenario.ring_fenced:
             fenced[r.site] = fenced.get(r.site, 0) + r.beds
         for sid, site in p.sites.items():
-            if site.beds - fenced.get(sid, 0) <= 0 < p.load[sid]:
+            made = site.beds < cfg.system.sites[sid].beds  # a site with no beds may be a test
+            if made and site.beds - fenced.get(sid, 0) <= 0 < p.load[sid]:
                 _fail(f"system.sites.{sid}.beds", f"{sid} has no general & acute beds left for "
                       f"its emergency patients {arm} {cfg.scenario.name}'s change (its stroke "
                       "unit or moves take them all)" if cfg.scenario.reconfigures() else
                       f"{sid} has no general & acute beds left for its emergency patients once "
                       "its stroke unit takes its beds")
-            if site.beds <= 0 < site.elective_per_weekday:
+            if made and site.beds <= 0 < site.elective_per_weekday:
                 _fail(f"system.sites.{sid}.elective_per_weekday", f"{sid} keeps its electives "
                       f"but no beds for them {arm} the change: keep some beds (beds_share below 1)")
         _check_closed_beds(cfg.scenario, p.sites, fenced,
@@ -988,7 +989,8 @@ def _check_moves(cfg: Config) -> None:
     """Moves of emergency demand and beds: known sites, shares of at most everything a site has."""
     out_demand: Dict[str, float] = {}
     out_beds: Dict[str, float] = {}
-    for a, row in cfg.system.travel_minutes.items():
+    used = cfg.scenario.moves or cfg.stroke_on()  # else a cut-down system may keep the matrix
+    for a, row in (cfg.system.travel_minutes.items() if used else ()):
         _site(f"system.travel_minutes.{a}", a, cfg)
         if not isinstance(row, dict):
             _fail(f"system.travel_minutes.{a}", "must map sites to minutes, e.g. "

@@ -9,10 +9,11 @@ scenario; only where they are admitted changes, so two arms of a reconfiguration
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from typing import Dict, List, Tuple
 
-from .config import DOWNSTREAM, Config, Site, StrokeUnit
+# No import from bedflow.config: its checks read the plan of each arm (config.validate imports
+# this module), so the types below are named, not imported.
 
 
 @dataclass(frozen=True)
@@ -28,19 +29,20 @@ class StrokeRoute:
 
 @dataclass(frozen=True)
 class Plan:
-    sites: Dict[str, Site]  # as the wards use them: general beds, escalation beds, places
+    sites: Dict[str, "Site"]  # as the wards use them: general beds, escalation beds, places
     arrivals: Dict[str, float]  # emergency arrivals a day at each site's front door
     load: Dict[str, float]  # emergency admissions a day each site admits (for the warm start)
     # site -> [(cumulative share, receiving site, minutes added)]: a patient arriving at the
     # site goes on to the receiving site when its draw falls below the share
     moves: Dict[str, List[Tuple[float, str, float]]]
-    stroke_units: Dict[str, StrokeUnit]  # sites with stroke beds, when the service is on
+    stroke_units: Dict[str, "StrokeUnit"]  # sites with stroke beds, when the service is on
     stroke_routes: List[StrokeRoute]
 
 
-def plan(cfg: Config) -> Plan:
+def plan(cfg: "Config") -> Plan:
     y, sc = cfg.system, cfg.scenario
     sites = dict(y.sites)
+    downstream = [f.name for f in fields(next(iter(sites.values())).downstream)]
     st = y.stroke
     units: Dict[str, StrokeUnit] = {}
     routes: List[StrokeRoute] = []
@@ -62,7 +64,7 @@ def plan(cfg: Config) -> Plan:
     moves: Dict[str, List[Tuple[float, str, float]]] = {}
     beds = {sid: s.beds for sid, s in sites.items()}
     esc = {sid: s.escalation_beds for sid, s in sites.items()}
-    places = {sid: {p: getattr(s.downstream, p) for p in DOWNSTREAM} for sid, s in sites.items()}
+    places = {sid: {p: getattr(s.downstream, p) for p in downstream} for sid, s in sites.items()}
     moved = {}  # site -> (demand share, beds share) moved so far
     for m in sc.moves:
         a, b, share = m.site, m.to, m.demand_share
@@ -77,7 +79,7 @@ def plan(cfg: Config) -> Plan:
         beds[b] += n
         esc[a] -= e
         esc[b] += e
-        for p in DOWNSTREAM:  # the places serve the same people, wherever they are admitted:
+        for p in downstream:  # the places serve the same people, wherever they are admitted:
             # the moved share of the emergency part of the site's flow into the pathway
             e = _emergency_part(cfg, arrivals[a], sites[a].elective_per_weekday, p)
             k = _portion(getattr(sites[a].downstream, p), d0 * e, share * e)
@@ -94,7 +96,7 @@ def plan(cfg: Config) -> Plan:
     return Plan(sites, arrivals, load, moves, units, routes)
 
 
-def _emergency_part(cfg: Config, emergency_per_day: float, elective_per_weekday: int,
+def _emergency_part(cfg: "Config", emergency_per_day: float, elective_per_weekday: int,
                     p: str) -> float:
     """The emergency share of a site's daily flow into pathway p (electives stay where they are,
     and keep the places they use)."""

@@ -52,7 +52,7 @@ def test_help_says_what_bedflow_is_and_its_main_keys(tmp_path):
     assert p.returncode == 0
     assert p.stdout.startswith("bedflow: how many acute beds")
     for key in ("system=", "scenario=", "intervention=", "sim.replications", "sim.horizon_days",
-                "sim.seed", "Examples", "scenario: flu_peak, none"):
+                "sim.seed", "Examples", "flu_peak, none", "stroke_hasu_2019", "monks_stroke_2016"):
         assert key in p.stdout, key
     assert "Powered by Hydra" not in p.stdout and not list(tmp_path.iterdir())
 
