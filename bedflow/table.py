@@ -93,6 +93,10 @@ def format_table(results: Results) -> str:
              f"({cfg.sim.horizon_days:g} days after a "
              f"{cfg.sim.warmup_days:g}-day warm-up) · mean and 95% interval over replications",
              ""]
+    # a stroke unit with no general & acute flow around it (monks_stroke_2016): its rows only
+    general = not _stroke_only(cfg)
+    if not general:
+        s = s[s["kpi"].str.startswith(("stroke_", "mean_stroke_"))]
     sysrows = s[s["site"] == "system"]
     width = max(len(x) for x in sysrows["label"])
     lines.append(f"{'System':<{width}}  {'mean':>12}  95% interval")
@@ -101,7 +105,7 @@ def format_table(results: Results) -> str:
         ci = interval(f, *clipped(r["kpi"], r["ci_low"], r["ci_high"]))
         lines.append(f"{r['label']:<{width}}  {fmt_mean(f, r):>12}  {ci}")
     sites = [x for x in s["site"].unique() if x != "system"]
-    if len(sites) > 1 or sites != ["system"]:
+    if general and (len(sites) > 1 or sites != ["system"]):
         lines.append("")
         cells = {}
         for site in sites:
@@ -203,7 +207,15 @@ def format_stroke(results: Results) -> str:
     return "\n".join(lines)
 
 
+def _stroke_only(cfg) -> bool:
+    """No general & acute flow: no site has emergency demand or electives of its own."""
+    return cfg.stroke_on() and all(s.emergency_per_day == 0 and s.elective_per_weekday == 0
+                                   for s in cfg.system.sites.values())
+
+
 def _units(units: pd.DataFrame) -> list[str]:
+    if units["site"].nunique() == 2:  # one unit: the system is the same figures again
+        units = units[units["site"] != "system"]
     armnames = list(dict.fromkeys(units["arm"]))
     lines = ["Stroke units (mean [95% interval]; found no stroke bed: share of the unit's "
              "stroke admissions, on arrival)"]
