@@ -97,11 +97,10 @@ RECONFIG_KPIS = {
 
 
 def arms(cfg) -> tuple[str, str]:
-    """The two runs of a comparison as a reader names them."""
+    """The two runs of a comparison as a reader names them (a change of services is never
+    combined with interventions: config.validate refuses it)."""
     if not cfg.scenario.reconfigures():
         return WITHOUT, WITH
-    if cfg.intervention.active():
-        return "without the change or interventions", "with them"
     return "without the change", "with the change"
 
 

@@ -102,7 +102,7 @@ class Model:
                            _per_100(s.beds, cor.places_per_100_beds)
                            if cor.after_hours > 0 else 0)
                       for sid, s in self.plan.sites.items()]
-        by_id = self.by_id = {w.sid: w for w in self.wards}
+        by_id = {w.sid: w for w in self.wards}
         # a move's receiving site, with its cumulative share and the minutes added
         self.moves = {sid: [(cum, by_id[to], minutes) for cum, to, minutes in m]
                       for sid, m in self.plan.moves.items()}
