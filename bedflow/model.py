@@ -46,7 +46,8 @@ from .distributions import DurationSampler, emergency_stays, mean_emergency_stay
 from .interventions import ADMIT, AVOIDED, FrontDoor, delay_factors, extra_places
 from .patient import ELECTIVE, EMERGENCY, INITIAL, Patient
 from .reconfig import plan
-from .recorder import EventLog, LoggedRecorder, SiteRecorder, StrokeRecorder, Travel
+from .recorder import (SINCE_CENSUS, EventLog, LoggedRecorder, SiteRecorder, StrokeRecorder,
+                       Travel)
 from .streams import Streams
 from .stroke import StrokeWard
 from .ward import CENSUS_FIELDS, Ward
@@ -296,7 +297,7 @@ class Model:
     def _placed(self, p: Patient) -> None:
         """A place is p's (held from now): after the provider's start, go to it."""
         if p.start > 0:
-            p.ward.starting += 1
+            p.ward.starting[p.pathway] += 1
             self.env.timeout(p.start).callbacks.append(lambda _: self._started(p))
         else:
             self._started(p)
@@ -304,7 +305,7 @@ class Model:
     def _started(self, p: Patient) -> None:
         """The provider is ready: go, at the leaving hour if there is one."""
         if p.start > 0:
-            p.ward.starting -= 1
+            p.ward.starting[p.pathway] -= 1
         p.ward.rec.placed(p, self.env.now)
         if self.leaving is None:
             self._to_place(p)
@@ -773,7 +774,7 @@ class Model:
                     self.take_census(d - first, t)
                 else:
                     for ward in self.wards:
-                        ward.rec.since_census = [0, 0, 0]
+                        ward.rec.since_census = [0] * SINCE_CENSUS
 
     def take_census(self, i: int, t: float) -> None:
         """Row i of the census: the state now, and the counts since the previous census."""

@@ -20,6 +20,11 @@ from .config import PATHWAYS
 from .patient import ELECTIVE, EMERGENCY
 
 LONG_STAY = 21.0
+
+#: counts since the previous 08:00 census: emergency admissions, of them after 12 h and after 4 h
+#: from the decision to admit, electives cancelled, and discharges from an acute bed by pathway
+#: P0-P3 (order: see bedflow.ward.Ward.census)
+SINCE_CENSUS = 8
 """Days in hospital from which a stay is long in the summary's time-average (the sitrep's 21+)."""
 
 
@@ -104,7 +109,7 @@ class SiteRecorder:
         self.avoided = 0  # arrivals managed without an acute bed (front-door interventions)
         # counts since the previous 08:00 census (kept in the warm-up too, so the first row
         # covers 24 hours): emergency admissions, 12-hour waits ended by admission, cancellations
-        self.since_census = [0, 0, 0]
+        self.since_census = [0] * SINCE_CENSUS
         self.corridor_admissions = 0  # taken beyond the open beds by the 12-hour valve
         self.corridor_days = 0  # days on which that happened
         self.corridor_last_day = -1
@@ -215,8 +220,10 @@ class SiteRecorder:
             hours = (t - p.arrived) * 24.0
             since = self.since_census
             since[0] += 1
-            if hours > 12.0:
-                since[1] += 1
+            if hours > 4.0:
+                since[3] += 1
+                if hours > 12.0:
+                    since[1] += 1
             if t >= self.w:
                 self.admissions += 1
                 self._wait(hours)
@@ -260,6 +267,7 @@ class SiteRecorder:
         long_from = p.since + LONG_STAY
         if t > long_from:  # a long stay: its long part is known now (most stays are not)
             self.long_area += self.rest(long_from) - self.rest(t)
+        self.since_census[4 + p.pathway] += 1  # discharges by pathway, as the sitrep counts
         if t >= self.w:
             d = t - p.mo
             self.discharges += 1

@@ -15,12 +15,17 @@ from .pools import Places
 CENSUS_FIELDS = ("occupied", "medically_optimised", "ed_waiting", "available_beds",
                  "escalation_open", "downstream_waiting", "opel_level", "admissions",
                  "waits_over_12h", "elective_cancelled", "los_7plus", "los_14plus", "los_21plus",
-                 "corridor_care", "occupied_midnight")
+                 "corridor_care", "occupied_midnight", "waits_over_4h", "discharges_P0",
+                 "discharges_P1", "discharges_P2", "discharges_P3", "waiting_P1", "waiting_P2",
+                 "waiting_P3")
 """The 08:00 census: the state at 08:00, three counts of events in the 24 hours since the
 previous one (admissions to elective_cancelled), the occupied beds held by patients in
 hospital at least 7, 14 and 21 days (the NHS sitrep's long stays), and patients cared for in
-corridor or escalation space beyond the open beds (the 12-hour valve); and the beds occupied at
-the midnight before, as the KH03 return counts them."""
+corridor or escalation space beyond the open beds (the 12-hour valve); the beds occupied at
+the midnight before, as the KH03 return counts them; then, in the 24 hours before, admissions
+after a 4-hour wait and discharges from an acute bed by pathway (the acute discharge sitrep's),
+and the MO patients waiting on each pathway now: for a place, or with one held for them until
+the provider starts (`downstream_waiting` is their sum)."""
 
 LONG_STAYS = (7.0, 14.0, 21.0)
 
@@ -45,7 +50,8 @@ class Ward:
         self.overdue: deque = deque()  # past the valve's hour with no corridor room, oldest first
         self.neighbours: list = []  # Wards, nearest first (mutual aid, divert)
         self.ed_room = 0  # patients the ED holds waiting for a bed; 0 = no limit
-        self.starting = 0  # patients with a place whose provider has not started yet
+        # patients with a place whose provider has not started yet, by pathway (0 unused)
+        self.starting = [0, 0, 0, 0]
         # in the admission process, not yet asking for a bed (a dict keeps arrival order, so the
         # waits still running at the end are added in the same order every run)
         self.admitting: dict = {}
@@ -170,11 +176,13 @@ class Ward:
         """The census row at t, in CENSUS_FIELDS order; the counts since the previous census
         start again from zero."""
         rec = self.rec
-        since, rec.since_census = rec.since_census, [0, 0, 0]
+        since, rec.since_census = rec.since_census, [0] * len(rec.since_census)
         return (self.occupied + self.rf_occupied, self.mo_now(t),
                 self.in_ed(),
                 self.capacity + self.rf_capacity, self.esc_beds if self.esc_open else 0,
-                sum(len(p.queue) for p in self.places.values()) + self.starting, self.opel,
-                *since,
+                sum(len(p.queue) for p in self.places.values()) + sum(self.starting), self.opel,
+                *since[:3],
                 *(bisect_right(self.stays, t - d) for d in LONG_STAYS),
-                max(0, self.occupied - self.capacity) if self.corridor else 0, self.midnight)
+                max(0, self.occupied - self.capacity) if self.corridor else 0, self.midnight,
+                *since[3:], *(len(self.places[p].queue) + self.starting[k]
+                              for k, p in enumerate(DOWNSTREAM, start=1)))
