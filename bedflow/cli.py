@@ -49,7 +49,7 @@ def _run(cfg, out: Path, overrides: list[str]) -> None:
     from .hydra_compose import to_config
     from .report import write_report
     from .runner import simulate
-    from .table import format_comparison, format_stroke, format_table
+    from .table import format_comparison, format_forecast, format_stroke, format_table
     from .writers import provenance, write_run
 
     done = False
@@ -74,6 +74,10 @@ def _run(cfg, out: Path, overrides: list[str]) -> None:
         if _folder is not None:  # nothing half-written is left, nor an empty results/<date>/
             _folder.done() if done else _folder.undo()
     print(format_table(results))
+    forecast = format_forecast(results)
+    if forecast:
+        print()
+        print(forecast)
     if results.comparison is not None:
         print()
         print(format_comparison(results))

@@ -336,6 +336,22 @@ class Sim:
     # with interventions on: also vary each of their inputs over its range, one at a time
     # (bedflow.sensitivity; two more runs per input)
     sensitivity: bool = False
+    # a census CSV of today's state per site (bedflow.state_file): the run starts from it at
+    # the census hour of start_date, with no warm-up: a forecast of the next horizon_days
+    initial_state: str = ""
+
+
+@dataclass
+class SiteState:
+    """What a site held when it was observed (the state a forecast starts from)."""
+
+    occupied: int = 0  # patients in G&A beds, escalation and corridor care included
+    medically_optimised: int = 0  # of them: no longer meeting the criteria to reside
+    ed_waiting: int = 0  # decided to admit, waiting in ED for a bed
+    waiting_P1: int = 0  # of the MO patients: waiting for a place on each pathway
+    waiting_P2: int = 0
+    waiting_P3: int = 0
+    escalation_open: int = 0  # escalation beds open
 
 
 # --------------------------------------------------------------------------- interventions
@@ -532,6 +548,9 @@ class Config:
     intervention: Interventions = field(default_factory=Interventions)
     scenario: Scenario = field(default_factory=Scenario)
     costs: Costs = field(default_factory=Costs)
+    # the observed state per site a run starts from, read from sim.initial_state at the edge
+    # (bedflow.state_file); empty: the warm start and warm-up
+    initial: Dict[str, SiteState] = field(default_factory=dict)
 
     def baseline(self) -> "Config":
         """The comparator for paired differences: the same config with every intervention off
@@ -749,6 +768,7 @@ def validate(cfg: Config) -> Config:
     _check_moves(cfg)
     _check_stroke(cfg)
     _check_arms(cfg)
+    _check_initial(cfg)
     _check_interventions(cfg.intervention)
     if s.sensitivity:
         active = cfg.intervention.active()
@@ -826,14 +846,16 @@ def run_dates(sim: Sim) -> tuple[dt.date, dt.date]:
 
 
 def _date_range(key: str, start: str, end: str, sim: Sim) -> None:
+    """Dates that overlap the run (a surge under way when a forecast starts, or going on after
+    it ends, is cut to the run); wholly outside it is a mistake."""
     first, last = run_dates(sim)
-    d = {}
-    for k, v in (("start", start), ("end", end)):
-        d[k] = _date(f"{key}.{k}", v)
-        if not first <= d[k] <= last:
-            _fail(f"{key}.{k}", f"{v} is outside the run ({first} to {last})")
+    d = {k: _date(f"{key}.{k}", v) for k, v in (("start", start), ("end", end))}
     if d["end"] < d["start"]:
         _fail(f"{key}.end", f"{end} is before start {start}")
+    if d["start"] > last:
+        _fail(f"{key}.start", f"{start} is after the run ({first} to {last})")
+    if d["end"] < first:
+        _fail(f"{key}.end", f"{end} is before the run ({first} to {last})")
 
 
 def _site(key: str, site: str, cfg: Config, allow_all: bool = False) -> None:
@@ -983,6 +1005,70 @@ def _check_arms(cfg: Config) -> None:
         _check_closed_beds(cfg.scenario, p.sites, fenced,
                            f" general & acute beds {arm} the change" if c is not cfg or
                            cfg.scenario.reconfigures() else " besides its stroke unit")
+
+
+def _check_initial(cfg: Config) -> None:
+    """An observed state: every site's, within its beds, the MO within the occupied, those
+    waiting for places within the MO; and no warm-up, since the state is where the run starts."""
+    state, s = cfg.initial, cfg.sim
+    if not state:
+        if s.initial_state:
+            _fail("sim.initial_state", "was given but no state was read from it")
+        return
+    where = s.initial_state or "initial"
+    if s.warmup_days != 0:
+        _fail("sim.warmup_days", f"must be 0 with an initial state ({where}): the run starts "
+              "from the observed state (add sim.warmup_days=0)")
+    if cfg.scenario.reconfigures() or cfg.stroke_on():
+        _fail("sim.initial_state", "cannot start a run with stroke units or moved services "
+              "from a census yet (the census has no stroke unit)")
+    for sid in cfg.system.sites:
+        if sid not in state:
+            _fail("sim.initial_state", f"{where} has no row for site {sid!r}")
+    for sid, st in state.items():
+        if sid not in cfg.system.sites:
+            _fail("sim.initial_state", f"{where}: unknown site {sid!r} (sites: "
+                  f"{', '.join(cfg.system.sites)})")
+        problem = state_problem(cfg.system, sid, st)
+        if problem:
+            _fail(f"{where}: site {sid}, {problem[0]}", problem[1])
+
+
+def state_problem(y: System, sid: str, st: SiteState) -> Optional[tuple[str, str]]:
+    """(column, problem) for the first thing wrong with a site's observed state, else None: a
+    count below zero, more patients than beds, escalation beds and corridor places, more MO than
+    occupied, more waiting for places than MO."""
+    for f in fields(SiteState):
+        v = getattr(st, f.name)
+        if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+            return f.name, f"must be a non-negative whole number, got {v!r}"
+    site = y.sites[sid]
+    room = per_100(site.beds, y.corridor.places_per_100_beds) if y.corridor.after_hours > 0 \
+        else 0
+    if st.escalation_open not in (0, site.escalation_beds):
+        return "escalation_open", (f"bedflow opens a site's escalation beds together: 0 or "
+                                   f"{site.escalation_beds} for {sid}, got {st.escalation_open}")
+    if st.occupied > site.beds + st.escalation_open + room:
+        return "occupied", (f"{st.occupied} patients is more than {sid}'s {site.beds} beds, "
+                            f"{st.escalation_open} escalation beds open and {room} corridor "
+                            "places")
+    if st.medically_optimised > st.occupied:
+        return "medically_optimised", (f"{st.medically_optimised} is more than the "
+                                       f"{st.occupied} occupied")
+    waiting = st.waiting_P1 + st.waiting_P2 + st.waiting_P3
+    if waiting > st.medically_optimised:
+        return "waiting_P1", (f"{waiting} waiting for places (P1-P3) is more than the "
+                              f"{st.medically_optimised} medically optimised")
+    for p in DOWNSTREAM:
+        if getattr(st, f"waiting_{p}") and getattr(site.downstream, p) == 0:
+            return f"waiting_{p}", f"patients wait for {p} but {sid} has no {p} places"
+    return None
+
+
+def per_100(beds: int, rate: float) -> int:
+    """Places for a rate per 100 beds: rounded, but at least one when the rate is not 0 (0 is
+    "none" or "no limit", which a small rate must not become)."""
+    return max(1, round(beds * rate / 100.0)) if rate > 0 and beds > 0 else 0
 
 
 def _check_moves(cfg: Config) -> None:

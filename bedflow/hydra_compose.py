@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import yaml
@@ -17,6 +18,7 @@ from hydra.errors import HydraException
 from omegaconf.errors import OmegaConfBaseException
 
 from .config import Config, ConfigError, validate
+from .state_file import read_state
 
 SCHEMA = "bedflow_schema"
 
@@ -81,6 +83,12 @@ def to_config(cfg: DictConfig) -> Config:
         obj = OmegaConf.to_object(merged)
     except OmegaConfBaseException as e:
         raise ConfigError(one_line(e)) from None
+    if obj.sim.initial_state:  # the observed state a forecast starts from: read here, at the edge
+        state, day = read_state(obj.sim.initial_state, obj.system)
+        if day is not None and day != obj.sim.start_date:
+            raise ConfigError(f"sim.start_date: {obj.sim.start_date} is not the census date "
+                              f"{day} of {obj.sim.initial_state} (set sim.start_date={day})")
+        obj = replace(obj, initial=state)
     return validate(obj)
 
 

@@ -41,7 +41,7 @@ import simpy
 
 from .calendar import (Calendar, DemandRate, HourlyDemandRate, LeavingHour, SurgeRate,
                        after_working_time)
-from .config import DOWNSTREAM, PATHWAYS, Config, Site, WhenFull
+from .config import DOWNSTREAM, PATHWAYS, Config, Site, WhenFull, per_100
 from .distributions import DurationSampler, emergency_stays, mean_emergency_stay
 from .interventions import ADMIT, AVOIDED, FrontDoor, delay_factors, extra_places
 from .patient import ELECTIVE, EMERGENCY, INITIAL, Patient
@@ -62,12 +62,6 @@ def _cumulative(shares) -> List[float]:
     return out
 
 
-def _per_100(beds: int, per_100: float) -> int:
-    """Places for a rate per 100 beds: rounded, but at least one when the rate is not 0 (0 is
-    "none" or "no limit", which a small rate must not become)."""
-    return max(1, round(beds * per_100 / 100.0)) if per_100 > 0 and beds > 0 else 0
-
-
 def _pick(cum: List[float], u: float) -> int:
     i = 0
     while u >= cum[i]:
@@ -81,9 +75,12 @@ class Model:
     def __init__(self, cfg: Config, replication: int):
         self.cfg = cfg
         sim, sys_ = cfg.sim, cfg.system
-        self.env = simpy.Environment()
+        # from an observed state the clock starts when it was taken, the census hour of the
+        # start date, and counts from there (no warm-up): a forecast
+        self.t0 = sim.census_hour / 24.0 if cfg.initial else 0.0
+        self.env = simpy.Environment(initial_time=self.t0)
         self.cal = Calendar(sim.start_date)
-        self.w = float(sim.warmup_days)
+        self.w = self.t0 if cfg.initial else float(sim.warmup_days)
         self.T = self.w + float(sim.horizon_days)
         self.streams = Streams(sim.seed, replication)
         self.divert = sys_.when_full is WhenFull.divert
@@ -100,7 +97,7 @@ class Model:
         # demand moved between sites (bedflow.reconfig)
         self.plan = plan(cfg)
         self.wards = [Ward(sid, s, self._recorder(sid), fenced.get(sid, 0),
-                           _per_100(s.beds, cor.places_per_100_beds)
+                           per_100(s.beds, cor.places_per_100_beds)
                            if cor.after_hours > 0 else 0)
                       for sid, s in self.plan.sites.items()]
         by_id = {w.sid: w for w in self.wards}
@@ -118,7 +115,7 @@ class Model:
         for ward in self.wards:
             ward.neighbours = [by_id[n] for n in ward.site.neighbours]
             # the ED's room for patients waiting for a bed (0: no limit)
-            ward.ed_room = _per_100(ward.site.beds, sys_.ed.spaces_per_100_beds)
+            ward.ed_room = per_100(ward.site.beds, sys_.ed.spaces_per_100_beds)
             ward.next_declare = first_declare  # the first OPEL declaration
         self.aid = sys_.mutual_aid
         spot = sys_.downstream.spot_purchase
@@ -188,8 +185,10 @@ class Model:
         counts cover 24 hours (part of the first may lie in the warm-up)."""
         h = self.cfg.sim.census_hour / 24.0
         first = max(0, math.ceil(self.w - h))
+        # from an observed state, day 0's census is that state (its 24-hour counts are 0)
+        lo = self.t0 if self.cfg.initial else 1.0
         return [d for d in range(first, math.ceil(self.T) + 1)
-                if self.w <= d + h < self.T and d + h >= 1.0]
+                if self.w <= d + h < self.T and d + h >= lo]
 
     def _attributes(self, name: str, elective: bool, by_position: bool = False):
         """Per-site draw functions: each patient takes exactly one draw from each stream (the
@@ -425,7 +424,7 @@ class Model:
         service_at = (None,) + tuple(service[p].at for p in DOWNSTREAM)
         door = FrontDoor(self.cfg.intervention, self.streams, door_name, ward) \
             if self.interventions else None
-        env, rec = self.env, ward.rec
+        env = self.env
         factors, path_cum = self.cohort_factor, self.cohort_path_cum
         t = max(env.now, getattr(rate, "start", 0.0))
         end = getattr(rate, "end", math.inf)
@@ -723,8 +722,9 @@ class Model:
         wait = e.wait_for_bed_hours / 24.0
         return batch
 
-    def declare_opel(self, ward: Ward, t: float) -> int:
-        """The day's OPEL level from occupied / open base beds; apply the level's actions."""
+    def declare_opel(self, ward: Ward, t: float, act: bool = True) -> int:
+        """The day's OPEL level from occupied / open base beds; apply the level's actions
+        (not `act`: the level of an observed state, whose escalation beds are as observed)."""
         open_beds = max(ward.beds - ward.closed, 1)
         occ = (ward.occupied + ward.rf_occupied) / open_beds
         level = 1 + sum(occ >= x for x in self.opel_thresholds)
@@ -735,7 +735,7 @@ class Model:
         while heap and heap[0][0] < ward.next_declare:
             p = heappop(heap)[2]
             self._discharge_after(p, p.work * self.effort[level - 1])
-        force = level >= self.cfg.system.opel.open_escalation_at
+        force = act and level >= self.cfg.system.opel.open_escalation_at
         ward.esc_forced = force and ward.esc_beds > 0
         if ward.esc_forced and not ward.esc_open:
             ward.open_escalation(t)
@@ -757,6 +757,8 @@ class Model:
             for hour, _, what in timetable:
                 if d + hour >= self.T:
                     return
+                if d + hour < env.now:  # before an observed state was taken
+                    continue
                 yield env.timeout(d + hour - env.now)
                 t = env.now
                 if what == "midnight":  # KH03 counts occupied beds at midnight
@@ -785,6 +787,9 @@ class Model:
                 c[field][i, j] = value
 
     def closure(self, ward: Ward, beds: int, start: float, end: float):
+        start = max(start, self.env.now)  # under way when an observed state was taken
+        if end <= start:
+            return
         yield self.env.timeout(start - self.env.now)
         ward.close_beds(beds, start)
         yield self.env.timeout(end - start)
@@ -801,7 +806,7 @@ class Model:
         min(capacity, flow x mean service), with equilibrium residual service times. The MO
         queue is left to build during the warm-up.
         """
-        sys_, st, env = self.cfg.system, self.streams, self.env
+        sys_, st = self.cfg.system, self.streams
         site = ward.site
         name = f"{ward.sid}/initial"
         rng = st.rng(f"{name}/counts")
@@ -840,9 +845,16 @@ class Model:
             ward.rec.arrived(pt)  # already in a bed when the clock starts
             ward.took_bed(0.0)
             self.admit(pt, 0.0)
-        flow = [0.0] * 4
-        # pathway flows per day at time zero, for the downstream places
-        for c, cohort in enumerate(sys_.cohorts.values()):
+        self._fill_places(ward, name, lam_e, lam_el)
+
+    def _fill_places(self, ward: Ward, name: str, lam_e: float, lam_el: float,
+                     full=()) -> None:
+        """Downstream places busy when the clock starts: every place on the pathways in `full`
+        (patients wait for them), else the flow into the pathway x its mean stay, at most the
+        places; each with an equilibrium residual time."""
+        sys_, st, env = self.cfg.system, self.streams, self.env
+        flow = [0.0] * 4  # pathway flows per day, for the downstream places
+        for cohort in sys_.cohorts.values():
             for k, p in enumerate(PATHWAYS):
                 flow[k] += lam_e * cohort.share * getattr(cohort.pathways, p)
         for k, p in enumerate(PATHWAYS):
@@ -850,12 +862,94 @@ class Model:
         for k, p in enumerate(DOWNSTREAM, start=1):
             pool = ward.places[p]
             d = getattr(sys_.downstream, p)
-            n = min(pool.capacity, int(round(flow[k] * d.mean_days)))
+            n = pool.capacity if p in full else min(pool.capacity, int(round(flow[k] * d.mean_days)))
             residual = DurationSampler(d, st, f"{name}/residual/{p}", length_biased=True)
             elapsed = st(f"{name}/residual_elapsed/{p}", "uniform")  # its own: one stream, one use
             for _ in range(n):
                 pool.busy += 1
                 env.timeout(elapsed() * residual()).callbacks.append(pool.release)
+
+    def observed_start(self, ward: Ward, st) -> None:
+        """Start from the state a census observed (`SiteState`), at the clock's start t0:
+        `occupied` patients in beds, `medically_optimised` of them MO (in the discharge process,
+        or waiting for a place on their pathway: those places are then full), `ed_waiting` in
+        ED, escalation beds open. Stays still to run are drawn as the warm start draws them
+        (length-biased, a uniform share still to come); a discharge process under way has a
+        uniform share of its work left. The OPEL level is declared from the state."""
+        sys_, st_, t0 = self.cfg.system, self.streams, self.env.now
+        site, name = ward.site, f"{ward.sid}/observed"
+        if st.escalation_open:
+            ward.open_escalation(t0)
+        lam_e = self._rate(replace(site, emergency_per_day=self.plan.load[ward.sid])) \
+            .mean_over_week(t0)
+        lam_el = site.elective_per_weekday * 5.0 / 7.0
+        busy_e, busy_el = lam_e * mean_emergency_stay(sys_.los), lam_el * sys_.los.elective.mean_days
+        p_el = busy_el / (busy_e + busy_el) if busy_e + busy_el > 0 else 0.0
+        u = st_(f"{name}/elapsed", "uniform")
+        u_kind = st_(f"{name}/kind", "uniform")
+        u_cohort, u_path, z_delay, _, service = self._attributes(name, elective=False)
+        u_leave, _ = self._time_of_day(name)
+        start = self._starts(name)
+        los_e = emergency_stays(sys_.los, st_, f"{name}/los_emergency", length_biased=True)
+        los_el = DurationSampler(sys_.los.elective, st_, f"{name}/los_elective",
+                                 length_biased=True)
+        waiting = [0, st.waiting_P1, st.waiting_P2, st.waiting_P3]
+        # a pathway with people waiting has no place free
+        self._fill_places(ward, name, lam_e, lam_el,
+                          full={PATHWAYS[k] for k in range(1, 4) if waiting[k]})
+        for i in range(st.occupied):
+            elective = u_kind() < p_el
+            c = _pick(self.census_cohort_cum, u_cohort())
+            p = _pick(self.elective_path_cum if elective else self.cohort_path_cum[c], u_path())
+            stay = los_el() if elective else los_e(self.cohort_factor[c])
+            f, z = u(), z_delay()
+            if i < sum(waiting):  # MO, waiting for a place on its pathway
+                p = next(k for k in range(1, 4) if i < sum(waiting[:k + 1]))
+                remaining, work = 0.0, 0.0
+            elif i < st.medically_optimised:  # MO, in the discharge process
+                remaining, work = 0.0, f * self._work(p, z)
+            else:  # not yet MO
+                remaining, work = f * stay, self._work(p, z)
+            pt = Patient(next(self.pids), ward, INITIAL, p, remaining, work,
+                         service[PATHWAYS[p]]() if p else 0.0, t0)
+            pt.since = t0 + remaining - stay if remaining else t0 - stay
+            pt.frail = not elective and self.cohort_frail[c]
+            if u_leave is not None:
+                pt.leave_u = u_leave()
+            if start is not None:
+                pt.start = self._start(p, start())
+            ward.rec.arrived(pt)
+            ward.occupied += 1  # not took_bed: escalation beds are open as observed, no more
+            self.admit(pt, t0)
+        ward.midnight = ward.occupied
+        self.declare_opel(ward, t0, act=False)
+        self._observed_ed(ward, st.ed_waiting)
+
+    def _observed_ed(self, ward: Ward, n: int) -> None:
+        """n patients waiting in ED when the state was taken: emergency patients decided to
+        admit then, through the admission process if there is one (their wait so far unknown)."""
+        if not n:
+            return
+        name, t0 = f"{ward.sid}/observed_ed", self.env.now
+        u_cohort, u_path, z_delay, los, service = self._attributes(name, elective=False)
+        u_leave, admit_delay = self._time_of_day(name)
+        start = self._starts(name)
+        for _ in range(n):
+            c = _pick(self.cohort_cum, u_cohort())
+            p = _pick(self.cohort_path_cum[c], u_path())
+            pt = Patient(next(self.pids), ward, EMERGENCY, p, los(self.cohort_factor[c]),
+                         self._work(p, z_delay()), service[PATHWAYS[p]]() if p else 0.0, t0)
+            pt.frail = self.cohort_frail[c]
+            if u_leave is not None:
+                pt.leave_u = u_leave()
+            if start is not None:
+                pt.start = self._start(p, start())
+            ward.rec.arrived(pt)
+            if admit_delay is None:
+                self.emergency(pt, t0)
+            else:
+                pt.admit_delay = admit_delay()
+                self._admission_process(pt)
 
     # ------------------------------------------------------------------ run
 
@@ -863,7 +957,10 @@ class Model:
         env, cal, sc = self.env, self.cal, self.cfg.scenario
         by_id = {w.sid: w for w in self.wards}
         for ward in self.wards:
-            if self.cfg.sim.warm_start:
+            state = self.cfg.initial.get(ward.sid)
+            if state is not None:
+                self.observed_start(ward, state)
+            elif self.cfg.sim.warm_start:
                 self.warm_start(ward)
             self.arrivals(ward, self._rate(ward.site), f"{ward.sid}/emergency", self.cohort_cum,
                           door_name=f"{ward.sid}/intervention")

@@ -68,6 +68,7 @@ class WarmupCheck:
     configured_days: float  # sim.warmup_days
     extra_days: int  # MSER-5 truncation into the observed window
     at_search_limit: bool
+    observed: bool = False  # started from an observed state: no warm-up, nothing to check
 
     @property
     def too_short(self) -> bool:
@@ -125,6 +126,8 @@ def _steady(cfg) -> bool:
 def warmup_check(results) -> WarmupCheck:
     """MSER-5 on the daily system census of each queue the warm-up builds (or of occupied beds,
     for a run without them), against the configured warm-up: the longest truncation found."""
+    if getattr(results.config, "initial", None):  # a forecast from today's state
+        return WarmupCheck(0.0, 0, False, observed=True)
     daily = results.daily
     cols = [c for c in QUEUES if daily is not None and c in daily]
     if _steady(results.config) or not cols:

@@ -435,6 +435,32 @@ def tornado_chart(sens: pd.DataFrame, title: str = ""):
     return fig
 
 
+def forecast_chart(daily: pd.DataFrame, beds: dict, title: str = "") -> Figure:
+    """A forecast from an observed state, all sites, day by day: occupied beds against the bed
+    base, medically optimised patients, people waiting in ED for a bed (median, 50% and 90%
+    bands over replications; day 0 is the state observed)."""
+    fig, axes = plt.subplots(3, 1, figsize=(11, 8.4), sharex=True, layout="constrained")
+    panels = (("occupied", "occupied beds", "occupied beds at 08:00"),
+              ("medically_optimised", "MO patients", "medically optimised at 08:00"),
+              ("ed_waiting", "waiting in ED", "waiting in ED for a bed at 08:00"))
+    for ax, (col, what, ylabel) in zip(axes, panels):
+        wide = by_replication(daily, col)
+        fan(ax, wide, what, step=True, mean=col == "ed_waiting")
+        if col == "occupied":
+            base = float(sum(beds.values()))
+            bed_lines(ax, base)
+            ax.set_ylim(min(0.85 * base, float(np.nanmin(wide.to_numpy())) * 0.98),
+                        max(base, float(np.nanmax(wide.to_numpy()))) * 1.03)
+        ax.set_ylabel(ylabel, fontsize=9)
+        ax.grid(axis="y", color="#dddddd", lw=0.6)
+        ax.legend(loc="upper left", fontsize=7, ncol=4, framealpha=0.9)
+        _thousands(ax)
+    _date_axis(axes[-1], compact=True)
+    axes[0].set_title(title or f"Forecast, all sites: {_period_text(wide.index)} (day 0: the "
+                      "state observed)", loc="left", fontsize=12, fontweight="bold")
+    return _finish(fig)
+
+
 def stroke_chart(units: pd.DataFrame):
     """Share of stroke patients finding no stroke bed, by unit, for each run (bedflow.
     stroke_units.unit_table); whiskers: 95% intervals over replications. Dotted lines: 1 in 50

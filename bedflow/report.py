@@ -27,6 +27,7 @@ from .compare import CONVENTION, FULL_BEDS, WITH, WITHOUT, arms, convention
 from .mser import WarmupCheck, warmup_check
 from .results import HEADLINE, Results
 from .services import service_table, unit_format
+from .forecast import likely_opel4
 from .stroke_units import travel_table, unit_table
 from .stats import mean_ci
 from .table import (CLIPPED, COMPARISON_FORMATS, clipped, fmt_for, fmt_mean, fmt_value,
@@ -186,6 +187,13 @@ def charts(results: Results, periods: Sequence[plots.Period] | None = None) -> l
             f"band holding 90% of them. A cancelled patient is rebooked and may be cancelled "
             f"again: a patient cancelled several times counts each time.",
             plots.png(plots.cancellations_chart(daily, periods))))
+    if cfg.initial:
+        out.insert(0, Chart(
+            "forecast", "Forecast: beds, medically optimised patients and ED waits",
+            f"All sites, day by day from the observed state (day 0): the median over {reps} "
+            "replications and the bands holding the middle 50% and 90% of them; occupied beds "
+            "against the bed base (without escalation) and 85% and 92% of it.",
+            plots.png(plots.forecast_chart(daily, plots.site_beds(results.replications)))))
     units = unit_table(results)
     if len(units) and (units["kpi"] == "stroke_no_bed_share").any():
         out.append(Chart(
@@ -390,6 +398,9 @@ def _provenance(prov: dict) -> str:
 
 
 def _warmup_html(w: WarmupCheck) -> str:
+    if w.observed:
+        return ("<p class=ok><b>Warm-up check.</b> None needed: the run started from an "
+                "observed state (sim.initial_state), not from an empty or approximate one.</p>")
     if w.too_short:
         msg = w.message()
         return (f"<p class=note><b>Warm-up check.</b> {_e(msg[0].upper() + msg[1:])}. "
@@ -504,7 +515,9 @@ def render(results: Results, prov: dict, chart_list: Sequence[Chart],
     meta = ((f"scenario {sc} · " if sc not in ("", "none") else "")
             + (f"interventions {iv}, against the baseline without them · " if iv else "")
             + f"{cfg.sim.replications} replications · {cfg.sim.horizon_days:g} days observed "
-            f"after a {cfg.sim.warmup_days:g}-day warm-up · seed {cfg.sim.seed} · bedflow "
+            + (f"from the state in {cfg.sim.initial_state} · " if cfg.initial else
+               f"after a {cfg.sim.warmup_days:g}-day warm-up · ")
+            + f"seed {cfg.sim.seed} · bedflow "
             f"{prov.get('bedflow_version') or '?'} (commit {commit[:12]}) · made "
             f"{dt.datetime.now():%-d %b %Y %H:%M}")
     parts = [f"<!DOCTYPE html><html lang=en><head><meta charset=utf-8>"
@@ -513,6 +526,8 @@ def render(results: Results, prov: dict, chart_list: Sequence[Chart],
              f"<h1>{_e(title)}</h1><p class=meta>{_e(meta)}</p>", VALIDATION_SCOPE]
     if warm.too_short:
         parts.append(_warmup_html(warm))
+    if cfg.initial:  # a forecast leads with what the coming days look like
+        parts.append(_forecast_html(results, chart_list, names))
     parts.append("<h2>Headline figures</h2>"
                  "<p class=small>Each figure is the mean over replications with its 95% "
                  "interval: where the true mean lies, given the randomness of "
@@ -548,7 +563,7 @@ def render(results: Results, prov: dict, chart_list: Sequence[Chart],
                  + "".join(_figure(c) for c in chart_list if c.name == "stroke_no_bed"))
     parts.append("<h2>Through the year</h2>")
     parts += [_figure(c) for c in chart_list
-              if c.name not in ("beds_released", "tornado", "stroke_no_bed")]
+              if c.name not in ("beds_released", "tornado", "stroke_no_bed", "forecast")]
     if "elective_cancelled" not in results.daily:
         parts.append("<p class=small>Weekly elective cancellations need a daily count, which "
                      "this run did not record; the total is in the headline figures.</p>")
@@ -563,6 +578,27 @@ def render(results: Results, prov: dict, chart_list: Sequence[Chart],
                  "same commit, seed and overrides to get them again.</p>" + _provenance(prov))
     parts.append("</body></html>\n")
     return "\n".join(parts)
+
+
+def _forecast_html(results: Results, chart_list: Sequence[Chart], names: dict) -> str:
+    """The forecast's fan charts, then the days each site is likely to be at OPEL 4."""
+    table = likely_opel4(results.daily)
+    rows = [[plots.short_name(r.site, names),
+             f"{r.likely_days} of {r.days}" + (f" (first {r.likely_first})" if r.likely_days
+                                                else ""), r.likely_dates or "-",
+             f"{r.very_likely_days}" + (f" (first {r.very_likely_first})"
+                                        if r.very_likely_days else ""),
+             r.very_likely_dates or "-"] for r in table.itertuples()]
+    return ("<h2>Forecast from the observed state</h2>"
+            f"<p class=small>Started from the state in {_e(results.config.sim.initial_state)} "
+            f"at {results.config.sim.census_hour:g}:00 on {_e(results.config.sim.start_date)} "
+            "(day 0 of the charts), with the configured demand, scenario and interventions from "
+            "then on.</p>"
+            + "".join(_figure(c) for c in chart_list if c.name == "forecast")
+            + "<h3>Days likely at OPEL 4</h3><p class=small>Days on which the site declared "
+            "OPEL 4 in more than half (likely) and more than 90% (very likely) of the "
+            f"{results.config.sim.replications} replications.</p>"
+            + _table(["site", "likely: days", "dates", "very likely: days", "dates"], rows))
 
 
 def _stroke_html(results: Results) -> str:

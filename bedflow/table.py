@@ -7,6 +7,7 @@ import math
 import pandas as pd
 
 from .compare import FULL_BEDS, arms, convention
+from .forecast import likely_opel4
 from .results import BEYOND, Results
 from .services import service_table, unit_format
 from .stroke_units import travel_table, unit_table
@@ -88,11 +89,12 @@ def format_table(results: Results) -> str:
     end = start + pd.Timedelta(days=cfg.sim.horizon_days - 1)
     dates = f"{start:%Y-%m-%d} to {end:%Y-%m-%d}"
     period = getattr(cfg.system, "period", "")  # figures of other years, on this calendar
+    start_from = f"from the state in {cfg.sim.initial_state}" if cfg.initial else \
+        f"after a {cfg.sim.warmup_days:g}-day warm-up"
     lines = [f"bedflow · system={cfg.system.name} · {cfg.sim.replications} replications · "
              f"{f'{period}, on the calendar of {dates}' if period else dates} "
-             f"({cfg.sim.horizon_days:g} days after a "
-             f"{cfg.sim.warmup_days:g}-day warm-up) · mean and 95% interval over replications",
-             ""]
+             f"({cfg.sim.horizon_days:g} days {start_from}) · mean and 95% interval over "
+             "replications", ""]
     # a stroke unit with no general & acute flow around it (monks_stroke_2016): its rows only
     general = not _stroke_only(cfg)
     if not general:
@@ -189,6 +191,23 @@ def format_comparison(results: Results) -> str:
             f = unit_format(r.unit)
             lines.append(f"  {r.service + ': ' + r.measure:<72} "
                          f"{_cell(f, r.mean, r.ci_low, r.ci_high):>22}  {r.unit}")
+    return "\n".join(lines)
+
+
+def format_forecast(results: Results) -> str:
+    """Days each site is likely to be at OPEL 4, for a run from an observed state; "" else."""
+    if not results.config.initial:
+        return ""
+    t = likely_opel4(results.daily)
+    lines = [f"Forecast from {results.config.sim.initial_state} on {results.config.sim.start_date}: "
+             f"days at OPEL 4 in more than 50% / 90% of {results.config.sim.replications} "
+             "replications (report.html has the fan charts)"]
+    w = max(len(s) for s in t["site"])
+    for r in t.itertuples():
+        lines.append(f"  {r.site:<{w}}  likely {r.likely_days:>3} of {r.days}"
+                     f"{': ' + r.likely_dates if r.likely_dates else ''}")
+        if r.very_likely_days:
+            lines.append(f"  {'':<{w}}  very likely {r.very_likely_days}: {r.very_likely_dates}")
     return "\n".join(lines)
 
 
