@@ -189,7 +189,8 @@ def fit(system: dict, data: dict, files: dict) -> tuple[dict, dict, dict]:
             corr = float(rhythm(s, days).mean())
             s["sites"][sid]["emergency_per_day"] = round(float(raw) / corr, 3)
             tag(f"sites.{sid}.emergency_per_day", dsrc, pd.Series(dates),
-                "mean emergency admissions a day (type 1 + other) over the base's weekday x "
+                "mean emergency admissions a day" + (" (via A&E type 1 + other)" if dsrc == "ae"
+                                                     else "") + " over the base's weekday x "
                 f"season rhythm ({corr:.4f} on these days)", month=dsrc == "ae")
             facts["demand"][sid] = (raw, corr)
         facts["demand_data"], facts["demand_src"] = d, dsrc
@@ -202,6 +203,19 @@ def fit(system: dict, data: dict, files: dict) -> tuple[dict, dict, dict]:
         s["demand"]["day_of_week"] = [round(float(x), 3) for x in wd / wd.mean()]
         tag("demand.day_of_week", "template", t["date"], "mean emergency admissions by weekday "
             "over their mean, Monday first")
+
+    # ordinary electives a weekday, when the template counts them
+    t = data.get("template")
+    if t is not None and "elective_admissions" in t and t["elective_admissions"].notna().any():
+        for sid in sites:
+            one = t[(t["site"] == sid) & t["elective_admissions"].notna()]
+            weekdays = int((pd.DatetimeIndex(one["date"]).day_of_week < 5).sum())
+            if weekdays:
+                s["sites"][sid]["elective_per_weekday"] = int(round(
+                    one["elective_admissions"].sum() / weekdays))
+                tag(f"sites.{sid}.elective_per_weekday", "template", one["date"],
+                    "elective admissions over the weekdays with a count")
+                s["sites"][sid]["_electives_fitted"] = True
 
     # MO reference: patients no longer meeting the criteria to reside, summed over sites
     msrc = next((k for k in ("discharge", "template") if k in data and
@@ -247,12 +261,13 @@ def fit(system: dict, data: dict, files: dict) -> tuple[dict, dict, dict]:
             ref = next(iter(system["sites"].values()))
             k = site["emergency_per_day"] / max(ref["emergency_per_day"], 1e-9)
             site["downstream"] = {p: int(round(n * k)) for p, n in ref["downstream"].items()}
-            site["elective_per_weekday"] = int(round(ref["elective_per_weekday"] *
-                                                     site["beds"] / max(ref["beds"], 1)))
-            tags[f"sites.{sid}.downstream"] = "[assume] the base's first site's places, " \
-                "scaled with emergency demand"
-            tags[f"sites.{sid}.elective_per_weekday"] = "[assume] the base's first site's, " \
-                "scaled with beds"
+            if not site.get("_electives_fitted"):
+                site["elective_per_weekday"] = int(round(ref["elective_per_weekday"] *
+                                                         site["beds"] / max(ref["beds"], 1)))
+                tags[f"sites.{sid}.elective_per_weekday"] = "[assume] the base's first " \
+                    "site's, scaled with beds"
+    for site in s["sites"].values():
+        site.pop("_electives_fitted", None)
     if not tags:
         raise CalibrationError("the files give nothing to fit")
     return s, tags, facts
