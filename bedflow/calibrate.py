@@ -554,6 +554,8 @@ def main(argv: list[str] | None = None) -> None:
         written = run(args)
     except (ReturnsError, CalibrationError, ConfigError) as e:
         fail(str(e), prog=PROG)
+    except OSError as e:  # a folder that cannot be written, a file that cannot be read
+        fail(f"{e.filename or ''}: {e.strerror or e}".lstrip(": "), prog=PROG)
     except KeyboardInterrupt:
         from .errors import interrupted
 

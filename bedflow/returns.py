@@ -203,7 +203,7 @@ def _duplicates(df: pd.DataFrame, keys: list, path: Path, header: str) -> None:
 
 def _beds_hold(df: pd.DataFrame, path: Path, headers: dict) -> None:
     """A census above the beds open is a mistake in the file (or a column swapped)."""
-    beds = df["beds_core"] + df.get("beds_escalation", 0).fillna(0)
+    beds = df["beds_core"] + (df["beds_escalation"].fillna(0) if "beds_escalation" in df else 0)
     if "beds_available" in df:
         beds = df["beds_available"].fillna(beds)
     over = df["beds_occupied"] > beds
