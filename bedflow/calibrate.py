@@ -413,6 +413,7 @@ def report(system: dict, tags: dict, facts: dict, sim_daily: pd.DataFrame) -> tu
         else:
             ax[0, 0].text(0.5, 0.5, "no daily admissions (template): weekday pattern kept "
                           "from the base", ha="center", va="center", wrap=True)
+            ax[0, 0].set_axis_off()
             per = d.groupby("month").agg(adm=("emergency_admissions", "sum"),
                                          days=("days", "first"))
         ax[0, 0].set_title("Emergency admissions by weekday")
