@@ -623,14 +623,20 @@ class Model:
         pt = Patient(-next(self.return_pids), ward, EMERGENCY, p, stay, self._work(p, z_delay()),
                      service[PATHWAYS[p]]() if p else 0.0, t)
         pt.frail = self.cohort_frail[c]
+        ward.rec.returned(t)
+        self._to_ed(pt, u_leave, start, admit_delay)
+
+    def _to_ed(self, pt: Patient, u_leave, start, admit_delay) -> None:
+        """A patient drawn outside the arrival streams (a return; someone in ED when a state
+        was observed) arrives: its leaving hour and provider start drawn, then the admission
+        process, or a bed, now."""
         if u_leave is not None:
             pt.leave_u = u_leave()
         if start is not None:
-            pt.start = self._start(p, start())
-        ward.rec.arrived(pt)
-        ward.rec.returned(t)
+            pt.start = self._start(pt.pathway, start())
+        pt.ward.rec.arrived(pt)
         if admit_delay is None:
-            self.emergency(pt, t)
+            self.emergency(pt, pt.arrived)
         else:
             pt.admit_delay = admit_delay()
             self._admission_process(pt)
@@ -940,16 +946,7 @@ class Model:
             pt = Patient(next(self.pids), ward, EMERGENCY, p, los(self.cohort_factor[c]),
                          self._work(p, z_delay()), service[PATHWAYS[p]]() if p else 0.0, t0)
             pt.frail = self.cohort_frail[c]
-            if u_leave is not None:
-                pt.leave_u = u_leave()
-            if start is not None:
-                pt.start = self._start(p, start())
-            ward.rec.arrived(pt)
-            if admit_delay is None:
-                self.emergency(pt, t0)
-            else:
-                pt.admit_delay = admit_delay()
-                self._admission_process(pt)
+            self._to_ed(pt, u_leave, start, admit_delay)
 
     # ------------------------------------------------------------------ run
 
