@@ -21,8 +21,9 @@ def opel4_share(daily: pd.DataFrame) -> pd.DataFrame:
 
 def likely_opel4(daily: pd.DataFrame) -> pd.DataFrame:
     """One row per site: days (and the first day) at OPEL 4 in more than 50% and more than 90%
-    of replications, and the dates in ranges ("5-9 Jan, 14 Jan")."""
-    share = opel4_share(daily)
+    of replications, and the dates in ranges ("5-9 Jan, 14 Jan"). Day 0, the state observed,
+    is not a forecast and is left out."""
+    share = opel4_share(daily).iloc[1:]
     rows = []
     for site in share.columns:
         s = share[site]

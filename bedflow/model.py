@@ -111,7 +111,7 @@ class Model:
                                        st.when_full.value == "wait", self._outlier(by_id[sid]))
                        for sid, u in self.plan.stroke_units.items()}
         self.stroke_pids = count(10 ** 9)  # stroke patients in general beds: numbers of their own
-        first_declare = min(sim.census_hour, sys_.electives.admit_hour) / 24.0
+        first_declare = self.first_declare = min(sim.census_hour, sys_.electives.admit_hour) / 24.0
         for ward in self.wards:
             ward.neighbours = [by_id[n] for n in ward.site.neighbours]
             # the ED's room for patients waiting for a bed (0: no limit)
@@ -248,6 +248,17 @@ class Model:
     def admit(self, p: Patient, t: float) -> None:
         """p takes its bed at t and holds it until medically optimised (MO), through the
         discharge process and, on P1-P3, until a downstream place is free."""
+        self._in_bed(p, t)
+        ward = p.ward
+        if not self.effort_active:
+            self._discharge_after(p, p.work)
+        elif p.mo < ward.next_declare:  # the level in force now holds at MO
+            self._discharge_after(p, p.work * self.effort[ward.opel - 1])
+        else:  # the level declared on the morning of MO sets the effort: wait for it, no event
+            heappush(ward.effort_heap, (p.mo, p.pid, p))
+
+    def _in_bed(self, p: Patient, t: float) -> None:
+        """What holding a bed from t means for the counts: admitted, MO at t + p.los."""
         ward = p.ward
         p.admitted = t
         p.mo = t + p.los
@@ -260,12 +271,6 @@ class Model:
         rec.admitted(p, t)
         rec.optimised(p)
         heappush(ward.mo_heap, p.mo)  # for the census's count of MO patients
-        if not self.effort_active:
-            self._discharge_after(p, p.work)
-        elif p.mo < ward.next_declare:  # the level in force now holds at MO
-            self._discharge_after(p, p.work * self.effort[ward.opel - 1])
-        else:  # the level declared on the morning of MO sets the effort: wait for it, no event
-            heappush(ward.effort_heap, (p.mo, p.pid, p))
 
     def _discharge_after(self, p: Patient, work: float) -> None:
         env = self.env
@@ -285,13 +290,16 @@ class Model:
             pool.busy += 1
             self._placed(p)
             return
-        ev = self.env.event()
-        ev.callbacks.append(lambda _: self._placed(p))
-        pool.queue.append(ev)  # the place is handed over by whoever frees it
+        self._queue_for_place(p, pool)
         if self.spot_max and len(pool.queue) > self.spot_after * pool.base and \
                 pool.capacity < pool.base * (1.0 + self.spot_max):
             pool.buy()  # a crisis: a place bought for the longest waiting
             ward.rec.spot_purchase(self.env.now)
+
+    def _queue_for_place(self, p: Patient, pool) -> None:
+        ev = self.env.event()
+        ev.callbacks.append(lambda _: self._placed(p))
+        pool.queue.append(ev)  # the place is handed over by whoever frees it
 
     def _placed(self, p: Patient) -> None:
         """A place is p's (held from now): after the provider's start, go to it."""
@@ -626,16 +634,20 @@ class Model:
         ward.rec.returned(t)
         self._to_ed(pt, u_leave, start, admit_delay)
 
-    def _to_ed(self, pt: Patient, u_leave, start, admit_delay) -> None:
+    def _to_ed(self, pt: Patient, u_leave, start, admit_delay, in_ed: bool = False) -> None:
         """A patient drawn outside the arrival streams (a return; someone in ED when a state
         was observed) arrives: its leaving hour and provider start drawn, then the admission
-        process, or a bed, now."""
+        process, or a bed, now (`in_ed`: through the process even without one, so it is in ED
+        until the events of this moment run)."""
         if u_leave is not None:
             pt.leave_u = u_leave()
         if start is not None:
             pt.start = self._start(pt.pathway, start())
         pt.ward.rec.arrived(pt)
-        if admit_delay is None:
+        if admit_delay is None and in_ed:
+            pt.admit_delay = 0.0
+            self._admission_process(pt)
+        elif admit_delay is None:
             self.emergency(pt, pt.arrived)
         else:
             pt.admit_delay = admit_delay()
@@ -763,8 +775,9 @@ class Model:
             for hour, _, what in timetable:
                 if d + hour >= self.T:
                     return
-                if d + hour < env.now:  # before an observed state was taken
-                    continue
+                if d + hour < env.now or (self.cfg.initial and d + hour == self.t0 and
+                                          what in ("declare", "census")):
+                    continue  # before an observed state was taken, or done when it was placed
                 yield env.timeout(d + hour - env.now)
                 t = env.now
                 if what == "midnight":  # KH03 counts occupied beds at midnight
@@ -926,14 +939,20 @@ class Model:
                 pt.start = self._start(p, start())
             ward.rec.arrived(pt)
             ward.occupied += 1  # not took_bed: escalation beds are open as observed, no more
-            self.admit(pt, t0)
+            if i < sum(waiting):  # in the queue for a place now (the pathway's places are full)
+                self._in_bed(pt, t0)
+                ward.rec.awaiting_place(pt, t0)
+                self._queue_for_place(pt, ward.places[PATHWAYS[p]])
+            else:
+                self.admit(pt, t0)
         ward.midnight = ward.occupied
         self.declare_opel(ward, t0, act=False)
-        self._observed_ed(ward, st.ed_waiting)
+        ward.next_declare = math.floor(t0) + 1.0 + self.first_declare  # then as every day
 
     def _observed_ed(self, ward: Ward, n: int) -> None:
         """n patients waiting in ED when the state was taken: emergency patients decided to
-        admit then, through the admission process if there is one (their wait so far unknown)."""
+        admit then (their wait so far unknown), in ED until their admission process ends, at
+        once if there is none: after the census of the state, which counts them in ED."""
         if not n:
             return
         name, t0 = f"{ward.sid}/observed_ed", self.env.now
@@ -946,7 +965,7 @@ class Model:
             pt = Patient(next(self.pids), ward, EMERGENCY, p, los(self.cohort_factor[c]),
                          self._work(p, z_delay()), service[PATHWAYS[p]]() if p else 0.0, t0)
             pt.frail = self.cohort_frail[c]
-            self._to_ed(pt, u_leave, start, admit_delay)
+            self._to_ed(pt, u_leave, start, admit_delay, in_ed=True)
 
     # ------------------------------------------------------------------ run
 
@@ -973,6 +992,10 @@ class Model:
                                      cal.day_of(c.end) + 1))
         for route in self.plan.stroke_routes:
             self.strokes(route)
+        if self.cfg.initial:  # the people in ED once every site's beds are placed, then day 0's
+            for ward in self.wards:  # census: the state as observed, before anything happens
+                self._observed_ed(ward, self.cfg.initial[ward.sid].ed_waiting)
+            self.take_census(0, self.t0)
         env.process(self.daily())
         env.run(until=self.T)
         for ward in self.wards:

@@ -50,6 +50,27 @@ def test_day_0_is_the_observed_state(state):
                 d0.set_index(["replication", "site"])["occupied"]).all()
 
 
+@pytest.mark.parametrize("system, rows, more", [
+    # MO patients with no discharge process, people in ED with beds free and no admission process
+    ("single_ward", {"ward": (12, 10, 5, 0, 0, 0, 0)}, ["time_of_day=none"]),
+    ("single_ward", {"ward": (20, 3, 4, 0, 0, 0, 0)}, ["system.when_full=divert"]),
+    # a long backlog for places (spot purchase would buy them), the declaration at the census
+    # hour (electives at 09:00), escalation closed at a full site, diversion between sites
+    ("kent_medway", {**KM, "qeqm": (350, 130, 10, 40, 15, 20, 0), "medway": (560, 190, 12, 3, 1,
+                                                                             0, 0)},
+     ["system.electives.admit_hour=9", "time_of_day=none", "system.when_full=divert"]),
+])
+def test_day_0_is_the_state_whatever_the_model_does_next(system, rows, more, tmp_path):
+    path = census(tmp_path / "c.csv", rows)
+    res = forecast(path, f"system={system}", *more, days=5, reps=2)
+    d0 = res.daily[res.daily["day"] == 0]
+    for site, values in rows.items():
+        got = d0[d0["site"] == site]
+        for col, v in zip(COLS, values):
+            assert (got[col] == v).all(), (site, col, got[col].tolist(), v)
+    assert (d0[["admissions", "discharges_P0", "waits_over_4h"]] == 0).all().all()
+
+
 def test_a_scenario_on_top_changes_only_what_follows(state):
     base = forecast(state, days=42)
     flu = forecast(state, "scenario=flu_peak", days=42)
@@ -85,12 +106,12 @@ def test_the_state_empties_as_theory_says(tmp_path):
 
 def test_likely_opel4_counts_days_over_the_cuts():
     import pandas as pd
-    days = pd.to_datetime(["2017-01-05", "2017-01-06", "2017-01-07", "2017-01-09"])
+    days = pd.to_datetime(["2017-01-04", "2017-01-05", "2017-01-06", "2017-01-07", "2017-01-09"])
     rows = []
     for r in range(10):
         for i, d in enumerate(days):
-            # OPEL 4 in 10, 6, 5 and 10 of 10 replications
-            at4 = r < (10, 6, 5, 10)[i]
+            # OPEL 4 in 10 (day 0, the state: not counted), 10, 6, 5 and 10 of 10 replications
+            at4 = r < (10, 10, 6, 5, 10)[i]
             rows.append({"replication": r, "date": d, "site": "a", "opel_level": 4 if at4 else 2})
     t = likely_opel4(pd.DataFrame(rows)).iloc[0]
     assert t["likely_days"] == 3 and t["likely_dates"] == "5-6 Jan, 9 Jan"
