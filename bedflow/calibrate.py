@@ -27,7 +27,7 @@ import yaml
 from .config import PATHWAYS, ConfigError
 from .errors import fail
 from .returns import ReturnsError, read_ae, read_beds, read_discharge, read_template
-from .writers import atomic_write, plain
+from .writers import plain, write_together
 
 PROG = "bedflow-calibrate"
 #: the MO search: replications and the seed of its short runs (common random numbers, so the
@@ -162,11 +162,14 @@ def fit(system: dict, data: dict, files: dict) -> tuple[dict, dict, dict]:
                 continue
             s["sites"][sid]["beds"] = int(round(one["beds_core"].mode().iloc[0]))
             tag(f"sites.{sid}.beds", bsrc, one["date"], "most common G&A core beds available")
-            esc = one.get("beds_escalation", pd.Series(dtype=float)).fillna(0)
-            esc = esc[esc > 0]
-            s["sites"][sid]["escalation_beds"] = int(round(esc.mode().iloc[0])) if len(esc) else 0
-            tag(f"sites.{sid}.escalation_beds", bsrc, one["date"],
-                "most common G&A escalation beds available when any were open")
+            esc = one.get("beds_escalation", pd.Series(dtype=float))
+            if esc.notna().any():  # else not in the file: the base's count is kept
+                esc = esc.fillna(0)
+                esc = esc[esc > 0]
+                s["sites"][sid]["escalation_beds"] = int(round(esc.mode().iloc[0])) \
+                    if len(esc) else 0
+                tag(f"sites.{sid}.escalation_beds", bsrc, one["date"],
+                    "most common G&A escalation beds available when any were open")
         facts["beds"] = b
 
     # emergency demand: the mean a day, divided by the base's weekday x season rhythm averaged
@@ -223,6 +226,11 @@ def fit(system: dict, data: dict, files: dict) -> tuple[dict, dict, dict]:
                  data[k]["no_criteria_to_reside"].notna().any()), None)
     if msrc:
         m = data[msrc].dropna(subset=["no_criteria_to_reside"])
+        missing = [sid for sid in sites if sid not in set(m["site"])]
+        if missing:  # the MO search simulates every site: its target must cover them all
+            raise CalibrationError(f"{name[msrc]}: no patients no longer meeting the criteria "
+                                   f"to reside for site {missing[0]}; the MO level is fitted "
+                                   "for all sites together, so every site needs them")
         level = float(m.groupby("site")["no_criteria_to_reside"].mean().sum())
         s["mo_reference"] = round(level, 1)
         tag("mo_reference", msrc, m["date"], "mean patients no longer meeting the criteria to "
@@ -236,8 +244,11 @@ def fit(system: dict, data: dict, files: dict) -> tuple[dict, dict, dict]:
     if psrc:
         dd = data[psrc]
         seen = dd[cols].sum().to_numpy(float)
+        # to the end of the last period: a monthly figure is dated the 1st of its month
+        last = dd["date"].max() + (pd.offsets.MonthEnd(0) if (dd["date"].dt.day == 1).all()
+                                   else pd.Timedelta(0))
         weekdays = np.busday_count(dd["date"].min().date(),
-                                   (dd["date"].max() + pd.Timedelta(days=1)).date())
+                                   (last + pd.Timedelta(days=1)).date())
         if "template" in data and "elective_admissions" in data["template"]:
             electives = float(data["template"]["elective_admissions"].sum())
         else:
@@ -557,6 +568,9 @@ def main(argv: list[str] | None = None) -> None:
         fail(str(e), prog=PROG)
     except OSError as e:  # a folder that cannot be written, a file that cannot be read
         fail(f"{e.filename or ''}: {e.strerror or e}".lstrip(": "), prog=PROG)
+    except UnicodeDecodeError as e:  # a mapping or data file in another encoding
+        fail(f"a file is not UTF-8 text ({e.reason} at byte {e.start}): save it as UTF-8 CSV",
+             prog=PROG)
     except KeyboardInterrupt:
         from .errors import interrupted
 
@@ -629,9 +643,9 @@ def run(args) -> list[Path]:
     fit_text, png = report(system, tags, facts, sim_daily)
 
     rdir = Path(args.report) if args.report else out
-    return [atomic_write(target, lambda p: p.write_text(text)),
-            atomic_write(rdir / f"{args.name}_fit.txt", lambda p: p.write_text(fit_text)),
-            atomic_write(rdir / f"{args.name}_fit.png", lambda p: p.write_bytes(png))]
+    return write_together([(target, lambda p: p.write_text(text)),
+                           (rdir / f"{args.name}_fit.txt", lambda p: p.write_text(fit_text)),
+                           (rdir / f"{args.name}_fit.png", lambda p: p.write_bytes(png))])
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -239,9 +239,10 @@ def read_ae(path: Path, orgs: dict, skip_other: bool = False) -> pd.DataFrame:
 def read_beds(path: Path, orgs: dict, skip_other: bool = False) -> pd.DataFrame:
     """The urgent & emergency care daily sitrep's G&A beds.
 
-    Returns date, site, beds_core, beds_escalation (0 when absent), beds_available (core +
-    escalation when absent), beds_occupied and, when present, los_7plus, los_14plus, los_21plus
-    (beds held by patients in hospital that long)."""
+    Returns date, site, beds_core, beds_escalation (available - core when only those are given;
+    unknown, NaN, when neither is), beds_available (core + escalation when absent),
+    beds_occupied and, when present, los_7plus, los_14plus, los_21plus (beds held by patients
+    in hospital that long)."""
     path = Path(path)
     df, h = _read(path, BEDS_COLUMNS, BEDS_OPTIONAL)
     _numbers(df, path, h, ["beds_core", "beds_occupied"])
@@ -252,10 +253,10 @@ def read_beds(path: Path, orgs: dict, skip_other: bool = False) -> pd.DataFrame:
     _duplicates(df, ["date", "site"], path, h["date"])
     _beds_hold(df, path, h)
     if "beds_escalation" not in df:
-        df["beds_escalation"] = 0.0
-    df["beds_escalation"] = df["beds_escalation"].fillna(0.0)
+        df["beds_escalation"] = (df["beds_available"] - df["beds_core"]).clip(lower=0) \
+            if "beds_available" in df else float("nan")
     if "beds_available" not in df:
-        df["beds_available"] = df["beds_core"] + df["beds_escalation"]
+        df["beds_available"] = df["beds_core"] + df["beds_escalation"].fillna(0.0)
     cols = ["date", "site", "beds_core", "beds_escalation", "beds_available", "beds_occupied"] + \
         [c for c in ("los_7plus", "los_14plus", "los_21plus") if c in df]
     return df[cols].sort_values(["date", "site"]).reset_index(drop=True)

@@ -47,6 +47,28 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
     return path
 
 
+def write_together(items) -> list[Path]:
+    """Each (path, write) to a temporary file beside its path, then all renamed: every file is
+    written or none is (a folder that cannot be made fails before any rename)."""
+    tmps: list[tuple[Path, Path]] = []
+    try:
+        for path, write in items:
+            path = Path(path)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            os.close(fd)
+            tmps.append((Path(tmp), path))
+            write(Path(tmp))
+            os.chmod(tmp, _file_mode())
+        for tmp, path in tmps:
+            os.replace(tmp, path)
+    except BaseException:
+        for tmp, _ in tmps:
+            tmp.unlink(missing_ok=True)
+        raise
+    return [path for _, path in tmps]
+
+
 def write_json(path: Path, obj: dict) -> Path:
     """`obj` as indented JSON, atomically (values JSON lacks, such as dates, as strings)."""
     return atomic_write(path, lambda p: p.write_text(json.dumps(obj, indent=2, default=str) + "\n"))

@@ -149,3 +149,48 @@ def test_existing_yaml_is_not_replaced(round_trip, capsys):
         calibrate.main(["--beds", str(DATA / "calib_beds.csv"), "--site", "alpha=RAA",
                         "--site", "beta=RBB", "--out", str(out), "--name", "truth_fit"])
     assert e.value.code == 2 and "exists" in capsys.readouterr().err
+
+
+def test_all_or_nothing_when_the_report_folder_cannot_be_made(tmp_path, capsys):
+    """The YAML and its fit report are written together: a report folder that cannot be made
+    (a file is in its way) leaves no YAML behind either."""
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(SystemExit) as e:
+        calibrate.main(["--beds", str(DATA / "calib_beds.csv"), "--site", "alpha=RAA",
+                        "--site", "beta=RBB", "--out", str(tmp_path / "out"), "--name", "t",
+                        "--report", str(tmp_path / "afile" / "rep")])
+    assert e.value.code == 2
+    assert not (tmp_path / "out" / "t.yaml").exists()
+    assert not list(tmp_path.glob("out/*")) and not list(tmp_path.glob("out/.*"))
+
+
+def test_a_site_missing_from_the_mo_counts_is_refused(tmp_path, capsys):
+    """The MO search simulates every site: a target from some sites only would be wrong."""
+    lines = (DATA / "calib_discharge.csv").read_text().splitlines()
+    kept = [lines[0]] + [x for x in lines[1:] if "RBB" not in x]
+    (tmp_path / "d.csv").write_text("\n".join(kept) + "\n")
+    with pytest.raises(SystemExit) as e:
+        calibrate.main(["--discharge", str(tmp_path / "d.csv"), "--beds",
+                        str(DATA / "calib_beds.csv"), "--site", "alpha=RAA", "--site",
+                        "beta=RBB", "--out", str(tmp_path / "out"), "--name", "t"])
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert "site beta" in err and "\n" not in err.strip()
+    assert not (tmp_path / "out").exists()
+
+
+def test_no_escalation_column_keeps_the_base_count(tmp_path):
+    beds = pd.read_csv(DATA / "calib_beds.csv")
+    beds = beds.drop(columns=[c for c in beds.columns if "escalation" in c.lower()
+                              or c.strip().lower() == "g&a beds available"])
+    occ, core = "G&A beds occupied", "G&A core beds available"
+    beds[occ] = beds[[occ, core]].min(axis=1)  # without escalation beds, within the core
+    beds.to_csv(tmp_path / "b.csv", index=False)
+    read = returns.read_beds(tmp_path / "b.csv", ORGS)
+    assert read["beds_escalation"].isna().all()
+    calibrate.main(["--beds", str(tmp_path / "b.csv"), "--site", "qeqm=RAA", "--site",
+                    "william_harvey=RBB", "--out", str(tmp_path / "out"), "--name", "t"])
+    fitted = yaml.safe_load((tmp_path / "out" / "t.yaml").read_text())
+    base = bedflow.compose([]).system.sites
+    for sid in ("qeqm", "william_harvey"):
+        assert fitted["sites"][sid]["escalation_beds"] == base[sid].escalation_beds

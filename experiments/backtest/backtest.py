@@ -8,7 +8,7 @@ It is written in the NHS shapes (monthly A&E, daily beds sitrep, discharge sitre
 `bedflow.returns.write_nhs_files`. At each forecast origin: `bedflow-calibrate` on the files up
 to the day before (base kent_medway, whose delays are 1.43 times the truth's), the truth's
 08:00 census that day as `sim.initial_state`, a 56-day forecast of 50 replications under other
-seeds; scored on days 1-56 (day 0 is the state itself): mean absolute error of the median
+seeds; scored on days 1-55 (day 0 is the state itself): mean absolute error of the median
 occupied beds, and the share of site-days the truth falls inside the 50% and 90% fans.
 
 Writes scores.csv, coverage.csv and figures/ here. From the repository root (~5 min, 2 cores):
@@ -75,7 +75,7 @@ def forecast(fitted: dict, origin: str, state: dict, reps: int) -> pd.DataFrame:
 
 
 def score(fc: pd.DataFrame, truth: pd.DataFrame, origin: str) -> pd.DataFrame:
-    """Per site and day 1-56: the truth, the forecast's median and bands, inside or not."""
+    """Per site and day 1-55: the truth, the forecast's median and bands, inside or not."""
     t = truth.assign(date=pd.to_datetime(truth["date"])).set_index(["date", "site"])["occupied"]
     q = fc.assign(date=pd.to_datetime(fc["date"])).groupby(["date", "site"])["occupied"] \
         .quantile([0.05, 0.25, 0.5, 0.75, 0.95]).unstack()
