@@ -850,12 +850,12 @@ def _date_range(key: str, start: str, end: str, sim: Sim) -> None:
     it ends, is cut to the run); wholly outside it is a mistake."""
     first, last = run_dates(sim)
     d = {k: _date(f"{key}.{k}", v) for k, v in (("start", start), ("end", end))}
-    if d["end"] < d["start"]:
-        _fail(f"{key}.end", f"{end} is before start {start}")
     if d["start"] > last:
         _fail(f"{key}.start", f"{start} is after the run ({first} to {last})")
     if d["end"] < first:
         _fail(f"{key}.end", f"{end} is before the run ({first} to {last})")
+    if d["end"] < d["start"]:
+        _fail(f"{key}.end", f"{end} is before start {start}")
 
 
 def _site(key: str, site: str, cfg: Config, allow_all: bool = False) -> None:
