@@ -352,6 +352,12 @@ class SiteState:
     waiting_P2: int = 0
     waiting_P3: int = 0
     escalation_open: int = 0  # escalation beds open
+    # of the occupied: in hospital 7, 14 and 21 days or more (the sitrep's long stays; -1 not
+    # known): the patients placed are drawn to match, so a state with few long stays keeps
+    # its beds freer for the weeks those stays would have lasted
+    los_7plus: int = -1
+    los_14plus: int = -1
+    los_21plus: int = -1
 
 
 # --------------------------------------------------------------------------- interventions
@@ -1042,9 +1048,17 @@ def state_problem(y: System, sid: str, st: SiteState) -> Optional[tuple[str, str
     count below zero, more patients than beds, escalation beds and corridor places, more MO than
     occupied, more waiting for places than MO."""
     for f in fields(SiteState):
-        v = getattr(st, f.name)
-        if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+        v, low = getattr(st, f.name), -1 if f.name.startswith("los_") else 0
+        if isinstance(v, bool) or not isinstance(v, int) or v < low:
             return f.name, f"must be a non-negative whole number, got {v!r}"
+    longer = st.occupied
+    for name in ("los_7plus", "los_14plus", "los_21plus"):
+        v = getattr(st, name)
+        if v > longer:
+            return name, (f"{v} is more than the {longer} " +
+                          ("occupied" if name == "los_7plus" else "in hospital a week less"))
+        if v >= 0:
+            longer = v
     site = y.sites[sid]
     room = per_100(site.beds, y.corridor.places_per_100_beds) if y.corridor.after_hours > 0 \
         else 0

@@ -50,7 +50,7 @@ from .recorder import (SINCE_CENSUS, EventLog, LoggedRecorder, SiteRecorder, Str
                        Travel)
 from .streams import Streams
 from .stroke import StrokeWard
-from .ward import CENSUS_FIELDS, Ward
+from .ward import CENSUS_FIELDS, LONG_STAYS, Ward
 
 
 def _cumulative(shares) -> List[float]:
@@ -60,6 +60,19 @@ def _cumulative(shares) -> List[float]:
         out.append(run)
     out[-1] = 1.0 + 1e-12  # guard against rounding: u < 1 always finds a bin
     return out
+
+
+#: draws of a patient for an observed state before a long-stay band with room is given up on
+QUOTA_TRIES = 200
+
+
+def _long_stay_quota(st) -> list | None:
+    """Patients an observed state holds in hospital under 7 days, 7-14, 14-21 and 21 or more,
+    from its long-stay counts; None when they are not known."""
+    if min(st.los_7plus, st.los_14plus, st.los_21plus) < 0:
+        return None
+    return [st.occupied - st.los_7plus, st.los_7plus - st.los_14plus,
+            st.los_14plus - st.los_21plus, st.los_21plus]
 
 
 def _pick(cum: List[float], u: float) -> int:
@@ -912,26 +925,45 @@ class Model:
         los_e = emergency_stays(sys_.los, st_, f"{name}/los_emergency", length_biased=True)
         los_el = DurationSampler(sys_.los.elective, st_, f"{name}/los_elective",
                                  length_biased=True)
+        # an MO patient is in the state for its wait after MO, not for its stay: its stay is
+        # drawn as any patient's, not length-biased
+        mo_e = emergency_stays(sys_.los, st_, f"{name}/los_emergency_mo")
+        mo_el = DurationSampler(sys_.los.elective, st_, f"{name}/los_elective_mo")
         waiting = [0, st.waiting_P1, st.waiting_P2, st.waiting_P3]
+        n_wait = sum(waiting)
+        quota = _long_stay_quota(st)
         # a pathway with people waiting has no place free
         self._fill_places(ward, name, lam_e, lam_el,
                           full={PATHWAYS[k] for k in range(1, 4) if waiting[k]})
         for i in range(st.occupied):
-            elective = u_kind() < p_el
-            c = _pick(self.census_cohort_cum, u_cohort())
-            p = _pick(self.elective_path_cum if elective else self.cohort_path_cum[c], u_path())
-            stay = los_el() if elective else los_e(self.cohort_factor[c])
-            f, z = u(), z_delay()
-            if i < sum(waiting):  # MO, waiting for a place on its pathway
-                p = next(k for k in range(1, 4) if i < sum(waiting[:k + 1]))
-                remaining, work = 0.0, 0.0
-            elif i < st.medically_optimised:  # MO, in the discharge process
-                remaining, work = 0.0, f * self._work(p, z)
-            else:  # not yet MO
-                remaining, work = f * stay, self._work(p, z)
+            mo = i < st.medically_optimised
+            for tries in range(QUOTA_TRIES):  # until the draw falls in a long-stay band left
+                elective = u_kind() < p_el
+                c = _pick(self.census_cohort_cum, u_cohort())
+                p = _pick(self.elective_path_cum if elective else self.cohort_path_cum[c],
+                          u_path())
+                if i < n_wait:  # MO, waiting for a place on its pathway
+                    p = next(k for k in range(1, 4) if i < sum(waiting[:k + 1]))
+                if mo:
+                    stay = mo_el() if elective else mo_e(self.cohort_factor[c])
+                else:
+                    stay = los_el() if elective else los_e(self.cohort_factor[c])
+                f, z = u(), z_delay()
+                full = self._work(p, z)
+                if i < n_wait:  # its discharge process done
+                    remaining, work, elapsed = 0.0, 0.0, stay + full
+                elif mo:  # in the discharge process, a uniform share of it left
+                    remaining, work, elapsed = 0.0, f * full, stay + (1.0 - f) * full
+                else:  # not yet MO: a uniform share of a length-biased stay left
+                    remaining, work, elapsed = f * stay, full, (1.0 - f) * stay
+                band = sum(elapsed >= d for d in LONG_STAYS)
+                if quota is None or quota[band] > 0:
+                    break
+            if quota is not None and quota[band] > 0:
+                quota[band] -= 1
             pt = Patient(next(self.pids), ward, INITIAL, p, remaining, work,
                          service[PATHWAYS[p]]() if p else 0.0, t0)
-            pt.since = t0 + remaining - stay if remaining else t0 - stay
+            pt.since = t0 - elapsed
             pt.frail = not elective and self.cohort_frail[c]
             if u_leave is not None:
                 pt.leave_u = u_leave()

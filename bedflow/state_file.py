@@ -50,13 +50,14 @@ def read_state(path: str, system) -> tuple[dict[str, SiteState], str | None]:
             raise ConfigError(f"{name}, row {i}, column 'site': {sid!r} appears twice")
         values = {}
         for c in COLUMNS:
-            text = str(row.get(c, "0")).strip() or "0"
+            unknown = "-1" if c.startswith("los_") else "0"  # long stays: optional, not known
+            text = str(row.get(c, unknown)).strip() or unknown
             try:
                 values[c] = int(text)
             except ValueError:
                 raise ConfigError(f"{name}, row {i}, column {c!r}: {text!r} is not a whole "
                                   "number") from None
-            if values[c] < 0:
+            if values[c] < 0 and not (c.startswith("los_") and text == "-1"):
                 raise ConfigError(f"{name}, row {i}, column {c!r}: {text} is negative")
         if "date" in row and row["date"].strip():
             try:

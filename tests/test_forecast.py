@@ -152,3 +152,22 @@ def test_a_bad_census_is_one_line(text, more, key, tmp_path, monkeypatch, capsys
 def test_no_such_census_file(tmp_path, monkeypatch, capsys):
     assert_rejected(["sim.initial_state=nowhere.csv", "sim.warmup_days=0"], "nowhere.csv",
                     tmp_path, monkeypatch, capsys)
+
+
+def test_a_census_the_model_took_is_day_0_long_stays_included(tmp_path):
+    """A census of a kent_medway run (its 08:00 state on a day, long stays included) starts a
+    forecast whose day 0 is that census in every column the census holds: the patients placed
+    are drawn to match the beds held by stays of 7, 14 and 21 days or more."""
+    run0 = run(["sim.replications=1", "sim.warmup_days=60", "sim.horizon_days=20"])
+    day = run0.daily[run0.daily["day"] == run0.daily["day"].max()]
+    date = str(day["date"].iloc[0])[:10]
+    cols = COLS + ("los_7plus", "los_14plus", "los_21plus")
+    path = tmp_path / "c.csv"
+    day.assign(date=date)[["date", "site", *cols]].to_csv(path, index=False)
+    res = run([f"sim.initial_state={path}", f"sim.start_date={date}", "sim.warmup_days=0",
+               "sim.horizon_days=3", "sim.replications=2"], jobs=2)
+    d0 = res.daily[res.daily["day"] == 0].set_index(["replication", "site"])
+    want = day.set_index("site")[list(cols)]
+    for r in (0, 1):
+        got = d0.loc[r][list(cols)].loc[want.index]
+        assert (got.to_numpy() == want.to_numpy()).all(), (got - want)

@@ -47,7 +47,7 @@ ORIGINS = ["2016-06-06", "2016-08-01", "2016-10-03", "2016-11-07", "2016-12-05",
            "2017-01-09"]
 DAYS = 56
 STATE = ("occupied", "medically_optimised", "ed_waiting", "waiting_P1", "waiting_P2",
-         "waiting_P3", "escalation_open")
+         "waiting_P3", "escalation_open", "los_7plus", "los_14plus", "los_21plus")
 
 
 def truth_run() -> pd.DataFrame:
