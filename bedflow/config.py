@@ -1028,9 +1028,6 @@ def _check_initial(cfg: Config) -> None:
     if cfg.scenario.reconfigures() or cfg.stroke_on():
         _fail("sim.initial_state", "cannot start a run with stroke units or moved services "
               "from a census yet (the census has no stroke unit)")
-    if cfg.intervention.active():
-        _fail("intervention", "cannot start from an observed state yet: the community teams' "
-              "caseloads would start empty (the census does not hold them)")
     for sid in cfg.system.sites:
         if sid not in state:
             _fail("sim.initial_state", f"{where} has no row for site {sid!r}")

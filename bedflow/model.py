@@ -49,6 +49,7 @@ from .reconfig import plan
 from .recorder import (SINCE_CENSUS, EventLog, LoggedRecorder, SiteRecorder, StrokeRecorder,
                        Travel)
 from .streams import Streams
+from .theory import erlang_b
 from .stroke import StrokeWard
 from .ward import CENSUS_FIELDS, LONG_STAYS, Ward
 
@@ -981,6 +982,38 @@ class Model:
         self.declare_opel(ward, t0, act=False)
         ward.next_declare = math.floor(t0) + 1.0 + self.first_declare  # then as every day
 
+    def _fill_caseloads(self, ward: Ward) -> None:
+        """The community teams' places when a state is observed (the census does not hold
+        them): busy at the load they carry in steady state, Erlang B's a (1 - B(c, a)) for the
+        offered a = referrals a day (eligible frail would-be admissions and those who would not
+        have been admitted) x the mean episode, each with an equilibrium residual episode. A
+        team sees the eligible an earlier team did not take: with the same acuity limit, a share
+        share/limit of its eligible are the earlier team's too (an approximation otherwise)."""
+        iv, st, env = self.cfg.intervention, self.streams, self.env
+        frail = sum(c.share for c in self.cfg.system.cohorts.values() if c.frail)
+        lam = self._rate(replace(ward.site, emergency_per_day=self.plan.load[ward.sid])) \
+            .mean_over_week(env.now)
+        teams = {"rapid_response": (iv.rapid_response, "p_admit_otherwise"),
+                 "virtual_ward": (iv.virtual_ward, None)}
+        left = 1.0  # the share of a team's eligible not taken by the teams before it
+        for key, (d, p_name) in teams.items():
+            slots = ward.community.get(key)
+            if d is None or slots is None or slots.capacity == 0:
+                continue
+            p = getattr(d, p_name) if p_name else 1.0 / d.admissions_per_avoided
+            offered = left * lam * frail * d.eligible_share / max(p, 1e-9) * d.episode.mean_days
+            took = 1.0 - erlang_b(slots.capacity, offered)
+            n = int(round(offered * took))
+            left *= 1.0 - min(1.0, d.eligible_share / max(d.acuity_limit, d.eligible_share)) * took
+            name = f"{ward.sid}/observed/{key}"
+            residual = DurationSampler(d.episode, st, f"{name}/residual", length_biased=True)
+            elapsed = st(f"{name}/residual_elapsed", "uniform")
+            for _ in range(min(n, slots.capacity - slots.busy)):
+                slots.busy += 1
+                hold = elapsed() * residual()
+                ward.rec.in_care(key, env.now, hold)
+                env.timeout(hold).callbacks.append(slots.release)
+
     def _observed_ed(self, ward: Ward, n: int) -> None:
         """n patients waiting in ED when the state was taken: emergency patients decided to
         admit then (their wait so far unknown), in ED until their admission process ends, at
@@ -1027,6 +1060,7 @@ class Model:
         if self.cfg.initial:  # the people in ED once every site's beds are placed, then day 0's
             for ward in self.wards:  # census: the state as observed, before anything happens
                 self._observed_ed(ward, self.cfg.initial[ward.sid].ed_waiting)
+                self._fill_caseloads(ward)
             self.take_census(0, self.t0)
         env.process(self.daily())
         env.run(until=self.T)

@@ -200,6 +200,11 @@ class SiteRecorder:
                 c[2] += 1
                 c[3] += stay
 
+    def in_care(self, team: str, t: float, hold: float) -> None:
+        """Someone already in a community team's care when an observed state was taken holds a
+        place from t for `hold` days (no referral counted: it was made before)."""
+        self.teams[team][4] += self.rest(t) - self.rest(t + hold)
+
     def returned(self, t: float) -> None:
         """Someone a local care service sent home came back as an emergency at t."""
         if t >= self.w:

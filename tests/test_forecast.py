@@ -171,3 +171,17 @@ def test_a_census_the_model_took_is_day_0_long_stays_included(tmp_path):
     for r in (0, 1):
         got = d0.loc[r][list(cols)].loc[want.index]
         assert (got.to_numpy() == want.to_numpy()).all(), (got - want)
+
+
+def test_community_caseloads_start_at_their_steady_load(state):
+    """With a virtual ward on top of a forecast, its places start at the load they carry in
+    steady state (Erlang B on the offered referrals): its occupancy over the first week is a
+    steady run's over the same week, not the ~0.4 of places starting empty and filling."""
+    fc = forecast(state, "intervention=[virtual_ward]", days=7, reps=3)
+    steady = run(["intervention=[virtual_ward]", "sim.start_date=2016-09-06",
+                  "sim.horizon_days=7", "sim.replications=3"], jobs=2)
+    a = fc.system["virtual_ward_occupancy"].mean()
+    b = steady.system["virtual_ward_occupancy"].mean()
+    assert abs(a - b) < 0.06, (a, b)
+    # and the forecast's comparison is paired from the same state
+    assert fc.baseline.config.initial == fc.config.initial
