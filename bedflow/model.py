@@ -907,8 +907,10 @@ class Model:
         `occupied` patients in beds, `medically_optimised` of them MO (in the discharge process,
         or waiting for a place on their pathway: those places are then full), `ed_waiting` in
         ED, escalation beds open. Stays still to run are drawn as the warm start draws them
-        (length-biased, a uniform share still to come); a discharge process under way has a
-        uniform share of its work left. The OPEL level is declared from the state."""
+        (length-biased, a uniform share still to come); an MO patient's stay as anyone's (it is
+        here for its wait), a discharge process under way with a uniform share of its work
+        left; with the long-stay counts, each patient is drawn again until its time in hospital
+        falls in a band with room. The OPEL level is declared from the state."""
         sys_, st_, t0 = self.cfg.system, self.streams, self.env.now
         site, name = ward.site, f"{ward.sid}/observed"
         if st.escalation_open:
@@ -972,7 +974,7 @@ class Model:
                 pt.start = self._start(p, start())
             ward.rec.arrived(pt)
             ward.occupied += 1  # not took_bed: escalation beds are open as observed, no more
-            if i < sum(waiting):  # in the queue for a place now (the pathway's places are full)
+            if i < n_wait:  # in the queue for a place now (the pathway's places are full)
                 self._in_bed(pt, t0)
                 ward.rec.awaiting_place(pt, t0)
                 self._queue_for_place(pt, ward.places[PATHWAYS[p]])
@@ -1001,7 +1003,9 @@ class Model:
             if d is None or slots is None or slots.capacity == 0:
                 continue
             p = getattr(d, p_name) if p_name else 1.0 / d.admissions_per_avoided
-            offered = left * lam * frail * d.eligible_share / max(p, 1e-9) * d.episode.mean_days
+            if p <= 0:  # it takes nobody who would have been admitted: no one to simulate
+                continue
+            offered = left * lam * frail * d.eligible_share / p * d.episode.mean_days
             took = 1.0 - erlang_b(slots.capacity, offered)
             n = int(round(offered * took))
             left *= 1.0 - min(1.0, d.eligible_share / max(d.acuity_limit, d.eligible_share)) * took
