@@ -843,9 +843,7 @@ class Model:
         site = ward.site
         name = f"{ward.sid}/initial"
         rng = st.rng(f"{name}/counts")
-        # the emergency patients this site admits once a reconfiguration has moved some
-        lam_e = self._rate(replace(site, emergency_per_day=self.plan.load[ward.sid])) \
-            .mean_over_week(0.0)
+        lam_e = self._load(ward, 0.0)
         lam_el = site.elective_per_weekday * 5.0 / 7.0
         n_e = int(rng.poisson(lam_e * mean_emergency_stay(sys_.los)))
         n_el = int(rng.poisson(lam_el * sys_.los.elective.mean_days))
@@ -880,12 +878,32 @@ class Model:
             self.admit(pt, 0.0)
         self._fill_places(ward, name, lam_e, lam_el)
 
+    def _load(self, ward: Ward, t: float) -> float:
+        """Emergency patients a day the site admits around t (the week's mean), once a
+        reconfiguration has moved some: what its beds and places start filled with."""
+        return self._rate(replace(ward.site, emergency_per_day=self.plan.load[ward.sid])) \
+            .mean_over_week(t)
+
+    def _held(self, slots, n: int, duration, residual: str, elapsed: str, on_hold=None) -> None:
+        """n of `slots` busy when the clock starts, each until an equilibrium residual time of
+        `duration` (a uniform share, stream `elapsed`, of a length-biased draw, stream
+        `residual`); `on_hold(hold)` is told each, for what the recorder counts."""
+        st, env = self.streams, self.env
+        draw = DurationSampler(duration, st, residual, length_biased=True)
+        share = st(elapsed, "uniform")  # its own: one stream, one use
+        for _ in range(n):
+            slots.busy += 1
+            hold = share() * draw()
+            if on_hold is not None:
+                on_hold(hold)
+            env.timeout(hold).callbacks.append(slots.release)
+
     def _fill_places(self, ward: Ward, name: str, lam_e: float, lam_el: float,
                      full=()) -> None:
         """Downstream places busy when the clock starts: every place on the pathways in `full`
         (patients wait for them), else the flow into the pathway x its mean stay, at most the
         places; each with an equilibrium residual time."""
-        sys_, st, env = self.cfg.system, self.streams, self.env
+        sys_ = self.cfg.system
         flow = [0.0] * 4  # pathway flows per day, for the downstream places
         for cohort in sys_.cohorts.values():
             for k, p in enumerate(PATHWAYS):
@@ -896,11 +914,7 @@ class Model:
             pool = ward.places[p]
             d = getattr(sys_.downstream, p)
             n = pool.capacity if p in full else min(pool.capacity, int(round(flow[k] * d.mean_days)))
-            residual = DurationSampler(d, st, f"{name}/residual/{p}", length_biased=True)
-            elapsed = st(f"{name}/residual_elapsed/{p}", "uniform")  # its own: one stream, one use
-            for _ in range(n):
-                pool.busy += 1
-                env.timeout(elapsed() * residual()).callbacks.append(pool.release)
+            self._held(pool, n, d, f"{name}/residual/{p}", f"{name}/residual_elapsed/{p}")
 
     def observed_start(self, ward: Ward, st) -> None:
         """Start from the state a census observed (`SiteState`), at the clock's start t0:
@@ -915,8 +929,7 @@ class Model:
         site, name = ward.site, f"{ward.sid}/observed"
         if st.escalation_open:
             ward.open_escalation(t0)
-        lam_e = self._rate(replace(site, emergency_per_day=self.plan.load[ward.sid])) \
-            .mean_over_week(t0)
+        lam_e = self._load(ward, t0)
         lam_el = site.elective_per_weekday * 5.0 / 7.0
         busy_e, busy_el = lam_e * mean_emergency_stay(sys_.los), lam_el * sys_.los.elective.mean_days
         p_el = busy_el / (busy_e + busy_el) if busy_e + busy_el > 0 else 0.0
@@ -991,10 +1004,9 @@ class Model:
         have been admitted) x the mean episode, each with an equilibrium residual episode. A
         team sees the eligible an earlier team did not take: with the same acuity limit, a share
         share/limit of its eligible are the earlier team's too (an approximation otherwise)."""
-        iv, st, env = self.cfg.intervention, self.streams, self.env
+        iv, env = self.cfg.intervention, self.env
         frail = sum(c.share for c in self.cfg.system.cohorts.values() if c.frail)
-        lam = self._rate(replace(ward.site, emergency_per_day=self.plan.load[ward.sid])) \
-            .mean_over_week(env.now)
+        lam = self._load(ward, env.now)
         teams = {"rapid_response": (iv.rapid_response, "p_admit_otherwise"),
                  "virtual_ward": (iv.virtual_ward, None)}
         left = 1.0  # the share of a team's eligible not taken by the teams before it
@@ -1010,13 +1022,9 @@ class Model:
             n = int(round(offered * took))
             left *= 1.0 - min(1.0, d.eligible_share / max(d.acuity_limit, d.eligible_share)) * took
             name = f"{ward.sid}/observed/{key}"
-            residual = DurationSampler(d.episode, st, f"{name}/residual", length_biased=True)
-            elapsed = st(f"{name}/residual_elapsed", "uniform")
-            for _ in range(min(n, slots.capacity - slots.busy)):
-                slots.busy += 1
-                hold = elapsed() * residual()
-                ward.rec.in_care(key, env.now, hold)
-                env.timeout(hold).callbacks.append(slots.release)
+            self._held(slots, min(n, slots.capacity - slots.busy), d.episode,
+                       f"{name}/residual", f"{name}/residual_elapsed",
+                       lambda hold, key=key: ward.rec.in_care(key, env.now, hold))
 
     def _observed_ed(self, ward: Ward, n: int) -> None:
         """n patients waiting in ED when the state was taken: emergency patients decided to

@@ -28,7 +28,7 @@ from .mser import WarmupCheck, warmup_check
 from .results import HEADLINE, Results
 from .services import service_table, unit_format
 from .forecast import likely_opel4
-from .stroke_units import travel_table, unit_table
+from .stroke_units import travel_table, unit_rows, unit_table
 from .stats import mean_ci
 from .table import (CLIPPED, COMPARISON_FORMATS, clipped, fmt_for, fmt_mean, fmt_value,
                     interval, site_columns)
@@ -619,16 +619,10 @@ def _stroke_html(results: Results) -> str:
 
 
 def _units_html(units: pd.DataFrame) -> str:
-    names = list(dict.fromkeys(units["arm"]))
-    rows = []
-    for (site, measure), df in units.groupby(["site", "measure"], sort=False):
-        cells = []
-        for a in names:
-            r = df[df["arm"] == a]
-            cells.append(_site_cell(r.iloc[0]["kpi"], r.iloc[0]["format"], r.iloc[0]["mean"],
-                                    r.iloc[0]["ci_low"], r.iloc[0]["ci_high"])
-                         if len(r) else "-")
-        rows.append([site, measure, *cells])
+    names, table = unit_rows(units)
+    rows = [[site, measure, *(_site_cell(r["kpi"], r["format"], r["mean"], r["ci_low"],
+                                         r["ci_high"]) if r else "-" for r in cells)]
+            for site, measure, cells in table]
     return ("<h2>Stroke units</h2><p class=small>Per site with stroke beds in either run: mean "
             "[95% interval] over replications. Found no stroke bed: the share of the unit's "
             "stroke admissions who found every bed taken on arrival (outliers placed in a "

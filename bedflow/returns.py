@@ -18,7 +18,7 @@ from typing import Iterable
 
 import pandas as pd
 
-from .writers import atomic_write
+from .writers import write_together
 
 PATHWAYS = ("p0", "p1", "p2", "p3")
 
@@ -371,6 +371,8 @@ def write_nhs_files(daily: pd.DataFrame, orgs: dict, folder: Path) -> dict[str, 
     long = pd.DataFrame({"Period": long["date"].dt.strftime("%Y-%m-%d"), "Org Code": long["org"],
                          "Metric": long["m"].map(metric), "Value": long["Value"]})
 
-    return {name: atomic_write(folder / f, lambda p, t=t: t.to_csv(p, index=False))
-            for name, f, t in (("ae", AE_FILE, ae), ("beds", BEDS_FILE, beds),
-                               ("discharge", DISCHARGE_FILE, long))}
+    names = ("ae", "beds", "discharge")
+    paths = write_together([(folder / f, lambda p, t=t: t.to_csv(p, index=False))
+                            for f, t in ((AE_FILE, ae), (BEDS_FILE, beds),
+                                         (DISCHARGE_FILE, long))])
+    return dict(zip(names, paths))

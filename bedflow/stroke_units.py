@@ -55,6 +55,17 @@ def unit_table(results) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def unit_rows(units: pd.DataFrame) -> tuple[list, list]:
+    """The arms, and (site, measure, [its row in each arm, or None]) in table order: what the
+    printed table and the report both lay out."""
+    arms = list(dict.fromkeys(units["arm"]))
+    rows = []
+    for (site, measure), df in units.groupby(["site", "measure"], sort=False):
+        by_arm = {r["arm"]: r for r in df.to_dict("records")}
+        rows.append((site, measure, [by_arm.get(a) for a in arms]))
+    return arms, rows
+
+
 def travel_table(results) -> pd.DataFrame:
     """The system's travel added by the change: patients going further, mean and 95th
     percentile minutes among them."""

@@ -10,7 +10,7 @@ from .compare import FULL_BEDS, arms, convention
 from .forecast import likely_opel4
 from .results import BEYOND, Results
 from .services import service_table, unit_format
-from .stroke_units import travel_table, unit_table
+from .stroke_units import travel_table, unit_rows, unit_table
 
 SITE_COLUMNS = {
     "mean_occupied": ("occupied", "{:,.0f}"),
@@ -235,22 +235,17 @@ def _stroke_only(cfg) -> bool:
 def _units(units: pd.DataFrame) -> list[str]:
     if units["site"].nunique() == 2:  # one unit: the system is the same figures again
         units = units[units["site"] != "system"]
-    armnames = list(dict.fromkeys(units["arm"]))
+    armnames, table = unit_rows(units)
     lines = ["Stroke units (mean [95% interval]; found no stroke bed: share of the unit's "
              "stroke admissions, on arrival)"]
     width = max(len(x) for x in units["measure"]) + 4
     lines.append(f"  {'':<{width}}" + "".join(f"{a:>26}" for a in armnames))
-    for site, df in units.groupby("site", sort=False):
-        lines.append(f"  {site}")
-        for measure, m in df.groupby("measure", sort=False):
-            cells = []
-            for a in armnames:
-                r = m[m["arm"] == a]
-                if not r.empty:
-                    r = r.iloc[0]
-                    cells.append(_cell(r["format"], r["mean"],
-                                       *clipped(r["kpi"], r["ci_low"], r["ci_high"])))
-                else:
-                    cells.append("")
-            lines.append(f"    {measure:<{width - 2}}" + "".join(f"{x:>26}" for x in cells))
+    last = None
+    for site, measure, rows in table:
+        if site != last:
+            lines.append(f"  {site}")
+            last = site
+        cells = [_cell(r["format"], r["mean"], *clipped(r["kpi"], r["ci_low"], r["ci_high"]))
+                 if r else "" for r in rows]
+        lines.append(f"    {measure:<{width - 2}}" + "".join(f"{x:>26}" for x in cells))
     return lines
